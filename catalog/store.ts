@@ -1,0 +1,86 @@
+/**
+ * The narrow interface every catalog engine implements. Only dialect differences live in the
+ * engine files (sqlite-store.ts, postgres-store.ts); semantics are defined here.
+ *
+ * Atomicity: `writeVersions` makes each version visible only with all of its rows, and is
+ * idempotent: re-writing an existing version with identical content is a no-op, with different
+ * content it throws VersionConflict. Retries therefore never duplicate rows.
+ */
+import type { ActionCounts, Commit, LogAction } from '../delta/actions';
+import type { SnapshotJson } from '../delta/snapshot-json';
+
+export interface CatalogTable {
+  tableId: string;
+  name: string;
+  location: string;
+  /** Newest version fully written, or null when nothing is imported yet. */
+  lastVersion: number | null;
+  /** First version present; > 0 when imported checkpoint-first (earlier history absent). */
+  firstVersion: number | null;
+  /** Version of the checkpoint baseline, when there is one. */
+  baselineVersion: number | null;
+  lastCommitTimestamp: number | null;
+  createdAt: number;
+}
+
+export interface WriteResult {
+  versionsWritten: number;
+  versionsSkipped: number;
+  counts: ActionCounts;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface ImportRun {
+  runId: string;
+  tableId: string;
+  workflowId: string | null;
+  temporalRunId: string | null;
+  mode: string;
+  status: RunStatus;
+  startedAt: number;
+  finishedAt: number | null;
+  fromVersion: number | null;
+  toVersion: number | null;
+  versionsImported: number;
+  counts: Partial<ActionCounts>;
+  validation: string | null;
+  error: string | null;
+}
+
+export interface SnapshotQuery {
+  version?: number;
+  /** Milliseconds since the epoch: the newest version whose timestamp is <= this. */
+  timestamp?: number;
+  includeFiles: boolean;
+}
+
+export interface CatalogStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Apply pending migrations; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Find by table id or by name. */
+  findTable(idOrName: string): Promise<CatalogTable | null>;
+  listTables(): Promise<CatalogTable[]>;
+  /** Create the table row if absent (by id or name); returns the row. */
+  ensureTable(opts: { location: string; name?: string; tableId?: string }): Promise<CatalogTable>;
+  /** Write whole commits; each version atomic and idempotent (see file comment). */
+  writeVersions(tableId: string, commits: Commit[]): Promise<WriteResult>;
+  /**
+   * Store a checkpoint's state as the table's first version (checkpoint-first import). Streams the
+   * actions; all-or-nothing. Records that versions before it are not present.
+   */
+  writeBaseline(
+    tableId: string,
+    baseline: { version: number; timestamp: number; file: string },
+    actions: AsyncIterable<LogAction>,
+  ): Promise<WriteResult>;
+  snapshot(tableId: string, q: SnapshotQuery): Promise<SnapshotJson>;
+  /** Raw JSON lines of one version in their original order (lossless rebuild). */
+  commitLines(tableId: string, version: number): Promise<string[]>;
+  dropTable(tableId: string): Promise<void>;
+  startRun(run: Omit<ImportRun, 'finishedAt' | 'status'> & { status?: RunStatus }): Promise<void>;
+  finishRun(runId: string, patch: Partial<ImportRun>): Promise<void>;
+  listRuns(tableId: string, limit?: number): Promise<ImportRun[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,25 @@
+/**
+ * The narrow storage surface the Delta reader needs. Paths are relative to the table root and use
+ * '/' separators; listing is lexicographic, which for zero-padded log names is version order.
+ * Implementations: local disk (plain paths, file://) and S3 (s3://, custom endpoint, path style).
+ */
+export interface ObjectMeta {
+  /** Relative to the store root, e.g. "_delta_log/00000000000000000003.json". */
+  path: string;
+  size: number;
+  /** Milliseconds since the epoch. */
+  lastModified: number;
+}
+
+export interface ObjectStore {
+  /** Display form of the root (URI without credentials), used in messages. */
+  readonly root: string;
+  /** Objects whose path starts with `prefix`, sorted by path; only those > startAfter when given. */
+  list(prefix: string, opts?: { startAfter?: string }): AsyncIterable<ObjectMeta>;
+  /** Whole object. Throws StorageError; a missing object throws with `notFound: true`. */
+  get(path: string): Promise<Buffer>;
+  /** Metadata, or null when the object does not exist. */
+  head(path: string): Promise<ObjectMeta | null>;
+  put(path: string, body: Buffer | string): Promise<void>;
+  delete(path: string): Promise<void>;
+}
