@@ -4,11 +4,14 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // hyparquet ships ESM only; jest's module loader needs it as CommonJS.
-    '^.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true }],
+    '^.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-compressors)/)'],
+  // @dsnp/parquetjs -> thrift -> uuid@13 is ESM only (nested under thrift/node_modules).
+  transformIgnorePatterns: [
+    '/node_modules/(?!(hyparquet|hyparquet-compressors|hysnappy|uuid)/)(?!thrift/node_modules/uuid/)',
+  ],
   testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -21,7 +21,8 @@ export type DeltaSqlErrorType =
   | 'CatalogTableNotFound'
   | 'VersionConflict'
   | 'ImportInProgress'
-  | 'ValidationFailed';
+  | 'ValidationFailed'
+  | 'TemporalUnavailable';
 
 const NON_RETRYABLE: ReadonlySet<DeltaSqlErrorType> = new Set<DeltaSqlErrorType>([
   'TableNotFound',

@@ -1,4 +1,163 @@
+/**
+ * `deltasql import <source> [target]`: one durable Temporal workflow per table import.
+ * With no TEMPORAL_ADDRESS it runs embedded (local dev server + in-process worker) and with no
+ * catalog it writes to sqlite:///./deltasql.db — that is what quickstart uses.
+ */
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_CATALOG_URL, readEnv } from '../../common/config';
+import { DeltaSqlError } from '../../common/errors';
+import { parseCatalogUrl } from '../../catalog/url';
+import type { ImportInput, ImportMode, ImportResult } from '../../workflows/types';
+import { dryRun, formatDryRun } from '../dry-run';
+import {
+  absoluteCatalog,
+  absoluteSource,
+  awaitImport,
+  defaultTableName,
+  newRunId,
+  startImport,
+} from '../import-client';
+import { ExitCode, printJson, runAction } from '../output';
+import { progressView } from '../progress';
+import { openTemporal } from '../temporal';
 
-/** STUB: `deltasql import` — being implemented. */
-export function register(_program: Command): void {}
+const DEFAULT_BATCH_SIZE = 5_000;
+const DEFAULT_ACTIONS_PER_ACTIVITY = 100_000;
+
+const OptionsSchema = z.object({
+  catalog: z.string().min(1).optional(),
+  mode: z.enum(['full-history', 'checkpoint-only', 'fast']).default('full-history'),
+  checkpointOnly: z.boolean().optional(),
+  upToVersion: z.coerce.number().int().nonnegative().optional(),
+  resume: z.boolean().optional(),
+  force: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
+  skipValidation: z.boolean().default(false),
+  tableId: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  batchSize: z.coerce.number().int().positive().default(DEFAULT_BATCH_SIZE),
+  actionsPerActivity: z.coerce.number().int().positive().default(DEFAULT_ACTIONS_PER_ACTIVITY),
+  format: z.enum(['human', 'json']).default('human'),
+  wait: z.boolean().default(true),
+  progress: z.boolean().default(true),
+});
+
+export function register(program: Command): void {
+  program
+    .command('import')
+    .description(
+      'Import a Delta table (local path, file:// or s3://) into a SQL catalog through a Temporal workflow',
+    )
+    .argument('<source>', 'Delta table URI')
+    .argument('[target]', 'seed-style target deltasql://postgres/<db>/<schema>/<table>')
+    .option(
+      '--catalog <url>',
+      `catalog URL (postgresql://… or sqlite:///…); default ${DEFAULT_CATALOG_URL} or $DELTASQL_CATALOG`,
+    )
+    .option('--mode <mode>', 'full-history | checkpoint-only (alias: fast)')
+    .option('--checkpoint-only', 'same as --mode checkpoint-only')
+    .option('--up-to-version <n>', 'import only up to this version')
+    .option('--resume', 'continue after the last imported version (the default when the table exists)')
+    .option('--force', 'drop the catalog table and re-import')
+    .option('--dry-run', 'only plan: versions, action counts, estimated size and time; writes nothing')
+    .option('--skip-validation', 'do not compare the catalog with the log at the end')
+    .option('--table-id <id>', 'catalog table id')
+    .option('--name <name>', 'catalog table name (default: last segment of the source)')
+    .option('--batch-size <n>', 'actions per catalog transaction')
+    .option('--actions-per-activity <n>', 'actions per version-range activity')
+    .option('--format <fmt>', 'human | json')
+    .option('--no-wait', 'print the workflow id and Temporal UI link, then exit')
+    .option('--no-progress', 'no progress bar or lines')
+    .action(async (source: string, target: string | undefined, raw: Record<string, unknown>) => {
+      const json = raw.format === 'json';
+      await runAction(json, async () => {
+        const parsed = OptionsSchema.safeParse(raw);
+        if (!parsed.success)
+          throw new DeltaSqlError(
+            'InvalidArgument',
+            parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+          );
+        const o = parsed.data;
+        const env = readEnv();
+        const fromTarget = target ? { catalogUrl: target, table: parseCatalogUrl(target).table } : null;
+        const catalog = absoluteCatalog(
+          o.catalog ?? fromTarget?.catalogUrl ?? env.DELTASQL_CATALOG ?? DEFAULT_CATALOG_URL,
+        );
+        const mode: ImportMode =
+          o.checkpointOnly || o.mode === 'checkpoint-only' || o.mode === 'fast'
+            ? 'checkpoint-only'
+            : 'full-history';
+        const abs = absoluteSource(source);
+        const input: ImportInput = {
+          source: abs,
+          catalog,
+          name: o.name ?? fromTarget?.table ?? defaultTableName(abs),
+          tableId: o.tableId,
+          mode,
+          upToVersion: o.upToVersion,
+          force: o.force,
+          skipValidation: o.skipValidation,
+          batchSize: o.batchSize,
+          actionsPerActivity: o.actionsPerActivity,
+          runId: newRunId(),
+        };
+        const say = (line: string): void => void (json ? undefined : process.stderr.write(line + '\n'));
+
+        if (o.dryRun) {
+          const report = await dryRun(input);
+          if (json) printJson(report);
+          else process.stdout.write(formatDryRun(report) + '\n');
+          return 0;
+        }
+
+        const session = await openTemporal(env, say);
+        try {
+          const started = await startImport(session, env, input);
+          say(
+            started.attached
+              ? `An import of "${input.name}" is already running: attaching to ${started.workflowId}`
+              : `Started import workflow ${started.workflowId}`,
+          );
+          say(`Temporal UI: ${started.uiLink}`);
+          if (!o.wait) {
+            if (session.target.embedded)
+              say('note: no worker runs after this command exits; start one with `deltasql worker`.');
+            if (json)
+              printJson({
+                workflowId: started.workflowId,
+                attached: started.attached,
+                uiLink: started.uiLink,
+              });
+            else process.stdout.write(`${started.workflowId}\n${started.uiLink}\n`);
+            return 0;
+          }
+          const t0 = Date.now();
+          const view = o.progress && !json ? progressView() : null;
+          const result = await session.withWorker(() => awaitImport(started, view));
+          const seconds = (Date.now() - t0) / 1000;
+          if (json) printJson({ ...result, workflowId: started.workflowId, uiLink: started.uiLink, seconds });
+          else process.stdout.write(formatSummary(result, seconds) + '\n');
+          if (result.validation && !result.validation.passed) throw new ExitCode(2);
+          return 0;
+        } finally {
+          await session.close();
+        }
+      });
+    });
+}
+
+export function formatSummary(r: ImportResult, seconds: number): string {
+  const lines = [
+    ...r.notes.filter((n) => !n.startsWith('Overall') && !/[✓✗]/.test(n)),
+    `Import complete: ${r.versionsImported} versions (${r.startVersion}–${r.targetVersion}), ${r.counts.add} add actions, ${r.counts.remove} remove actions, ` +
+      `${r.counts.metaData} metadata updates, ${r.counts.protocol} protocol updates in ${seconds.toFixed(1)}s`,
+  ];
+  if (r.validation)
+    lines.push(
+      ...r.validation.lines.filter((l) => !l.startsWith('Overall')),
+      `Validation: ${r.validation.passed ? 'PASSED ✓' : 'FAILED ✗'}`,
+    );
+  else lines.push('Validation: SKIPPED');
+  return lines.join('\n');
+}

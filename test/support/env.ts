@@ -45,6 +45,6 @@ export function allFixtureTables(): string[] {
 /** Copy a fixture table to a fresh temp dir (fixtures are read-only). */
 export function copyFixture(rel: string): string {
   const dst = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'deltasql-fx-'));
-  fs.cpSync(fixture(rel), dst, { recursive: true });
+  fs.cpSync(fixture(rel), dst, { recursive: true, preserveTimestamps: true });
   return dst;
 }

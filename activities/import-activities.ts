@@ -1,0 +1,220 @@
+/**
+ * The import's units of work. Each is thin: it opens the table and the catalog through injected
+ * deps, does one thing, heartbeats on long loops, and returns counts only. Every write goes
+ * through CatalogStore.writeVersions/writeBaseline, which are idempotent per version, so a retry
+ * (or a worker killed mid-range) can always start the range again safely.
+ */
+import { Context } from '@temporalio/activity';
+import { DeltaSqlError } from '../common/errors';
+import { addCounts, emptyCounts, type ActionCounts } from '../delta/action-counts';
+import type { Commit, LogAction } from '../delta/actions';
+import type { RunStatus } from '../catalog/store';
+import type { CheckpointRef, DeltaTable } from '../delta/table';
+import type { ImportInput, ImportPlan, RangeResult, ValidationResult } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+import { guarded } from './failures';
+import { planStart, resolveTarget } from './plan';
+import { validateAgainstLog } from './validate';
+
+/** Heartbeat at most this often from inside streaming loops (the SDK throttles too). */
+const HEARTBEAT_EVERY_ROWS = 10_000;
+
+export interface RangeArgs {
+  source: string;
+  catalog: string;
+  tableId: string;
+  from: number;
+  to: number;
+  batchSize: number;
+}
+
+export interface CheckpointArgs {
+  source: string;
+  catalog: string;
+  tableId: string;
+  version: number;
+  batchSize: number;
+}
+
+export interface FinishArgs {
+  catalog: string;
+  runId: string;
+  status: RunStatus;
+  toVersion: number | null;
+  versionsImported: number;
+  counts: ActionCounts;
+  validation: string | null;
+  error: string | null;
+}
+
+export function createImportActivities(deps: ActivityDeps) {
+  return {
+    async planImport(input: ImportInput, workflowId: string, temporalRunId: string): Promise<ImportPlan> {
+      return guarded(async () => {
+        const [store, table] = await Promise.all([deps.catalog(input.catalog), deps.table(input.source)]);
+        let existing = await store.findTable(input.tableId ?? input.name);
+        if (existing && input.force) {
+          await store.dropTable(existing.tableId);
+          existing = null;
+        }
+        if (existing && existing.location !== input.source) {
+          throw new DeltaSqlError(
+            'InvalidArgument',
+            `catalog table "${existing.name}" was imported from ${existing.location}, not ${input.source}; use --force to replace it or --name to import under another name`,
+          );
+        }
+        const row =
+          existing ??
+          (await store.ensureTable({ location: input.source, name: input.name, tableId: input.tableId }));
+        const target = await resolveTarget(table, input.upToVersion);
+        const start = await planStart(table, row, input.mode, target);
+        await store.startRun({
+          runId: input.runId,
+          tableId: row.tableId,
+          workflowId,
+          temporalRunId,
+          mode: input.mode,
+          startedAt: Date.now(),
+          fromVersion: start.startVersion,
+          toVersion: target,
+          versionsImported: 0,
+          counts: {},
+          validation: null,
+          error: null,
+        });
+        return { tableId: row.tableId, ...start };
+      });
+    },
+
+    async loadCheckpoint(args: CheckpointArgs): Promise<RangeResult> {
+      return guarded(async () => {
+        const [store, table] = await Promise.all([deps.catalog(args.catalog), deps.table(args.source)]);
+        const existing = await store.findTable(args.tableId);
+        if (
+          existing?.lastVersion !== null &&
+          existing?.lastVersion !== undefined &&
+          existing.lastVersion >= args.version
+        ) {
+          return {
+            firstVersion: args.version,
+            lastVersion: args.version,
+            versionsWritten: 0,
+            versionsSkipped: 1,
+            counts: emptyCounts(),
+          };
+        }
+        const ref = (await table.checkpoints(args.version)).find((c) => c.version === args.version);
+        if (!ref) {
+          throw new DeltaSqlError(
+            'VersionNotFound',
+            `checkpoint ${args.version} is no longer complete in ${table.root}/_delta_log`,
+            {
+              file: `${table.root}/_delta_log`,
+            },
+          );
+        }
+        const timestamp = await checkpointVersionTimestamp(table, ref);
+        const file =
+          ref.files[0]?.path ?? `_delta_log/${String(args.version).padStart(20, '0')}.checkpoint.parquet`;
+        const r = await store.writeBaseline(
+          args.tableId,
+          { version: args.version, timestamp, file },
+          heartbeating(table.checkpointActions(ref), args.version),
+        );
+        return { firstVersion: args.version, lastVersion: args.version, ...r };
+      });
+    },
+
+    async importRange(args: RangeArgs): Promise<RangeResult> {
+      return guarded(async () => {
+        const ctx = Context.current();
+        const [store, table] = await Promise.all([deps.catalog(args.catalog), deps.table(args.source)]);
+        const done = (await store.findTable(args.tableId))?.lastVersion ?? -1;
+        const result: RangeResult = {
+          firstVersion: args.from,
+          lastVersion: Math.min(done, args.to),
+          versionsWritten: 0,
+          versionsSkipped: 0,
+          counts: emptyCounts(),
+        };
+        const start = Math.max(args.from, done + 1);
+        if (start > args.to) {
+          result.versionsSkipped = args.to - args.from + 1;
+          result.lastVersion = args.to;
+          return result;
+        }
+        result.versionsSkipped = start - args.from;
+        let batch: Commit[] = [];
+        let batchActions = 0;
+        const flush = async (): Promise<void> => {
+          if (batch.length === 0) return;
+          const w = await store.writeVersions(args.tableId, batch);
+          result.versionsWritten += w.versionsWritten;
+          result.versionsSkipped += w.versionsSkipped;
+          addCounts(result.counts, w.counts);
+          result.lastVersion = batch[batch.length - 1].version;
+          ctx.heartbeat({ lastVersion: result.lastVersion });
+          batch = [];
+          batchActions = 0;
+        };
+        for await (const commit of table.commits(start, args.to)) {
+          if (ctx.cancellationSignal.aborted) break;
+          batch.push(commit);
+          batchActions += commit.actions.length;
+          if (batchActions >= args.batchSize) await flush();
+        }
+        await flush();
+        if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
+        return result;
+      });
+    },
+
+    async validateImport(args: {
+      source: string;
+      catalog: string;
+      tableId: string;
+      version: number;
+    }): Promise<ValidationResult> {
+      return guarded(async () => {
+        const [store, table] = await Promise.all([deps.catalog(args.catalog), deps.table(args.source)]);
+        return validateAgainstLog(store, table, args.tableId, args.version, () =>
+          Context.current().heartbeat(),
+        );
+      });
+    },
+
+    async finishRun(args: FinishArgs): Promise<void> {
+      return guarded(async () => {
+        const store = await deps.catalog(args.catalog);
+        await store.finishRun(args.runId, {
+          status: args.status,
+          finishedAt: Date.now(),
+          toVersion: args.toVersion,
+          versionsImported: args.versionsImported,
+          counts: args.counts,
+          validation: args.validation,
+          error: args.error,
+        });
+      });
+    },
+  };
+}
+
+/** The checkpoint version's timestamp, as the log reader computes it: its commit when still present, else the checkpoint file's mtime. */
+async function checkpointVersionTimestamp(table: DeltaTable, ref: CheckpointRef): Promise<number> {
+  try {
+    for await (const c of table.commits(ref.version, ref.version)) return c.timestamp;
+  } catch (e) {
+    if (!(e instanceof DeltaSqlError && (e.type === 'LogGap' || e.type === 'VersionNotFound'))) throw e;
+  }
+  return ref.files[0].lastModified;
+}
+
+async function* heartbeating(actions: AsyncIterable<LogAction>, version: number): AsyncIterable<LogAction> {
+  const ctx = Context.current();
+  let n = 0;
+  for await (const a of actions) {
+    if (++n % HEARTBEAT_EVERY_ROWS === 0) ctx.heartbeat({ checkpoint: version, rows: n });
+    yield a;
+  }
+}

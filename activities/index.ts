@@ -1,0 +1,9 @@
+/** The worker's activity set, built from injected dependencies. */
+import type { ActivityDeps } from './deps';
+import { createImportActivities } from './import-activities';
+
+export function createActivities(deps: ActivityDeps) {
+  return { ...createImportActivities(deps) };
+}
+
+export type { ActivityDeps } from './deps';

@@ -1,0 +1,126 @@
+/**
+ * Start (or attach to) the import workflow for one (catalog, table). The workflow id is derived
+ * from the catalog and the table name, so a second `deltasql import` of the same table attaches
+ * to the running one instead of becoming a second writer.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DeltaSqlError, type DeltaSqlErrorType } from '../common/errors';
+import { workflowUiLink, type DeltaSqlEnv } from '../common/config';
+import { importTableWorkflow, progressQuery } from '../workflows';
+import type { ImportInput, ImportResult } from '../workflows/types';
+import type { TemporalSession } from './temporal';
+import type { ProgressView } from './progress';
+
+const POLL_MS = 500;
+
+/** Local paths and file:// become absolute, so a worker in another directory reads the same table. */
+export function absoluteSource(uri: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return uri;
+  return path.resolve(uri);
+}
+
+/** sqlite:///relative.db is resolved against the CLI's cwd (workers may run elsewhere). */
+export function absoluteCatalog(url: string): string {
+  const m = /^sqlite:\/\/\/(.*)$/.exec(url);
+  if (!m || m[1].startsWith('/')) return url;
+  return `sqlite:///${path.resolve(m[1])}`;
+}
+
+/** Default table name: the last path segment of the source. */
+export function defaultTableName(source: string): string {
+  const trimmed = source.replace(/\/+$/, '');
+  return decodeURIComponent(trimmed.slice(trimmed.lastIndexOf('/') + 1)) || 'table';
+}
+
+export function importWorkflowId(catalogUrl: string, name: string): string {
+  const redacted = catalogUrl.replace(/\/\/([^/@]*)@/, '//');
+  const hash = createHash('sha256').update(`${redacted}\n${name}`).digest('hex').slice(0, 12);
+  const slug = name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60);
+  return `deltasql-import-${slug}-${hash}`;
+}
+
+export function newRunId(): string {
+  return randomUUID();
+}
+
+export interface StartedImport {
+  handle: WorkflowHandle<typeof importTableWorkflow>;
+  workflowId: string;
+  attached: boolean;
+  uiLink: string;
+}
+
+export async function startImport(
+  session: TemporalSession,
+  env: DeltaSqlEnv,
+  input: ImportInput,
+): Promise<StartedImport> {
+  const workflowId = importWorkflowId(input.catalog, input.name);
+  const uiLink = workflowUiLink(env, workflowId);
+  try {
+    const handle = await session.client.workflow.start(importTableWorkflow, {
+      workflowId,
+      taskQueue: env.DELTASQL_TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `import ${input.name} (${input.mode})`,
+      staticDetails: `**source** \`${input.source}\`\n\n**mode** ${input.mode}${input.upToVersion !== undefined ? `, up to version ${input.upToVersion}` : ''}`,
+    });
+    return { handle, workflowId, attached: false, uiLink };
+  } catch (e) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) {
+      return {
+        handle: session.client.workflow.getHandle<typeof importTableWorkflow>(workflowId),
+        workflowId,
+        attached: true,
+        uiLink,
+      };
+    }
+    throw e;
+  }
+}
+
+/** Wait for the result while feeding the progress view from the `progress` query. */
+export async function awaitImport(started: StartedImport, view: ProgressView | null): Promise<ImportResult> {
+  let finished = false;
+  const poll = (async () => {
+    while (!finished) {
+      try {
+        view?.update(await started.handle.query(progressQuery));
+      } catch {
+        /* the workflow may be between runs (continue-as-new) or not started yet */
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  })();
+  try {
+    return await started.handle.result();
+  } catch (e) {
+    throw unwrapFailure(e);
+  } finally {
+    finished = true;
+    await poll;
+    view?.stop();
+  }
+}
+
+/** Turn a WorkflowFailedError into our typed error, keeping the activity's error type and message. */
+export function unwrapFailure(e: unknown): unknown {
+  if (!(e instanceof WorkflowFailedError)) return e;
+  let cur: unknown = e.cause;
+  while (cur instanceof Error) {
+    if (cur instanceof ApplicationFailure && cur.type) {
+      return new DeltaSqlError(cur.type as DeltaSqlErrorType, cur.message, { cause: e });
+    }
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return e;
+}

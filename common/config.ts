@@ -1,0 +1,46 @@
+/**
+ * Process configuration read from the environment, validated once. Everything that talks to
+ * Temporal or picks a default catalog goes through here, so env names live in one place.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_TASK_QUEUE = 'deltasql-import';
+export const DEFAULT_NAMESPACE = 'default';
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+export const DEFAULT_CATALOG_URL = 'sqlite:///./deltasql.db';
+export const DEFAULT_UI_URL = 'http://localhost:8233';
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  DELTASQL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  DELTASQL_CATALOG: z.string().min(1).optional(),
+  /** Where the embedded dev server keeps its state and logs. */
+  DELTASQL_HOME: z.string().min(1).default('.deltasql'),
+  TEMPORAL_BIN: z.string().min(1).optional(),
+});
+
+export type DeltaSqlEnv = z.infer<typeof EnvSchema>;
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): DeltaSqlEnv {
+  return EnvSchema.parse({
+    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS || undefined,
+    TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE || undefined,
+    TEMPORAL_UI_URL: env.TEMPORAL_UI_URL || undefined,
+    DELTASQL_TASK_QUEUE: env.DELTASQL_TASK_QUEUE || undefined,
+    DELTASQL_CATALOG: env.DELTASQL_CATALOG || undefined,
+    DELTASQL_HOME: env.DELTASQL_HOME || undefined,
+    TEMPORAL_BIN: env.TEMPORAL_BIN || undefined,
+  });
+}
+
+/** Link to a workflow in the Temporal Web UI. */
+export function workflowUiLink(env: DeltaSqlEnv, workflowId: string, runId?: string): string {
+  const base = (env.TEMPORAL_UI_URL ?? DEFAULT_UI_URL).replace(/\/$/, '');
+  const ns = encodeURIComponent(env.TEMPORAL_NAMESPACE);
+  const wf = encodeURIComponent(workflowId);
+  return runId
+    ? `${base}/namespaces/${ns}/workflows/${wf}/${runId}/history`
+    : `${base}/namespaces/${ns}/workflows/${wf}`;
+}

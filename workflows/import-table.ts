@@ -1,0 +1,256 @@
+/**
+ * One durable import of one Delta table into the catalog. Orchestration only: every read and
+ * write happens in activities (activities/import-activities.ts). Resume and retry come from the
+ * workflow history: each range activity is idempotent, and the loop state is carried across
+ * continue-as-new, so a 100k-version import never nears Temporal's history limits.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  condition,
+  allHandlersFinished,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import { addCounts, emptyCounts, totalActions, type ActionCounts } from '../delta/action-counts';
+import { SA_IMPORTED_VERSION, SA_PHASE, SA_TABLE, SA_TARGET_VERSION } from './search-attributes';
+import type {
+  ImportCarry,
+  ImportInput,
+  ImportProgress,
+  ImportResult,
+  Phase,
+  ValidationResult,
+} from './types';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Error types that retrying cannot fix (mirrors common/errors.ts NON_RETRYABLE). */
+export const NON_RETRYABLE_TYPES = [
+  'TableNotFound',
+  'VersionNotFound',
+  'LogGap',
+  'LogTruncated',
+  'MissingMetadata',
+  'MissingProtocol',
+  'CorruptCommit',
+  'CorruptCheckpoint',
+  'IncompleteCheckpoint',
+  'InvalidUri',
+  'InvalidArgument',
+  'CatalogTableNotFound',
+  'VersionConflict',
+  'ImportInProgress',
+  'ValidationFailed',
+];
+
+const retry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+};
+
+const short = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
+const long = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '60s', retry });
+
+/** First range size in versions; later ranges are sized from the observed actions per version. */
+const INITIAL_RANGE_VERSIONS = 50;
+const MAX_RANGE_VERSIONS = 20_000;
+
+export const progressQuery = defineQuery<ImportProgress>('progress');
+
+export async function importTableWorkflow(input: ImportInput, carry?: ImportCarry): Promise<ImportResult> {
+  const progress: ImportProgress = {
+    phase: 'planning',
+    tableId: carry?.plan.tableId ?? null,
+    startVersion: carry?.plan.startVersion ?? null,
+    importedVersion: carry ? carry.nextVersion - 1 : null,
+    targetVersion: carry?.plan.targetVersion ?? null,
+    versionsImported: carry?.versionsImported ?? 0,
+    counts: carry?.counts ?? emptyCounts(),
+    notes: carry?.plan.notes ?? [],
+    continuedAsNew: carry?.continuedAsNew ?? 0,
+  };
+  setHandler(progressQuery, () => progress);
+  const setPhase = (phase: Phase): void => {
+    progress.phase = phase;
+    upsertSearchAttributes([{ key: SA_PHASE, value: phase }]);
+    showDetails(input, progress);
+  };
+
+  try {
+    const plan =
+      carry?.plan ?? (await short.planImport(input, workflowInfo().workflowId, workflowInfo().runId));
+    Object.assign(progress, {
+      tableId: plan.tableId,
+      startVersion: plan.startVersion,
+      targetVersion: plan.targetVersion,
+      notes: plan.notes,
+    });
+    upsertSearchAttributes([
+      { key: SA_TABLE, value: input.name },
+      { key: SA_TARGET_VERSION, value: plan.targetVersion },
+    ]);
+    let next = carry?.nextVersion ?? plan.startVersion;
+    let baselineDone = carry?.baselineDone ?? plan.baselineVersion === null;
+
+    if (!baselineDone && plan.baselineVersion !== null) {
+      setPhase('checkpoint');
+      const r = await long.loadCheckpoint.executeWithOptions(
+        { summary: `checkpoint at version ${plan.baselineVersion}` },
+        [
+          {
+            source: input.source,
+            catalog: input.catalog,
+            tableId: plan.tableId,
+            version: plan.baselineVersion,
+            batchSize: input.batchSize,
+          },
+        ],
+      );
+      record(progress, r.counts, r.versionsWritten, r.lastVersion);
+      next = plan.baselineVersion + 1;
+      baselineDone = true;
+    }
+
+    if (next <= plan.targetVersion) setPhase('replay');
+    let rangeVersions = INITIAL_RANGE_VERSIONS;
+    while (next <= plan.targetVersion) {
+      const to = Math.min(plan.targetVersion, next + rangeVersions - 1);
+      const r = await long.importRange.executeWithOptions({ summary: `versions ${next}–${to}` }, [
+        {
+          source: input.source,
+          catalog: input.catalog,
+          tableId: plan.tableId,
+          from: next,
+          to,
+          batchSize: input.batchSize,
+        },
+      ]);
+      record(progress, r.counts, r.versionsWritten, r.lastVersion);
+      const actions = totalActions(r.counts);
+      const perVersion = Math.max(1, actions / Math.max(1, r.lastVersion - r.firstVersion + 1));
+      rangeVersions = Math.max(
+        1,
+        Math.min(MAX_RANGE_VERSIONS, Math.floor(input.actionsPerActivity / perVersion)),
+      );
+      next = r.lastVersion + 1;
+      upsertSearchAttributes([{ key: SA_IMPORTED_VERSION, value: r.lastVersion }]);
+      showDetails(input, progress);
+
+      if (next <= plan.targetVersion && workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        return await continueAsNew<typeof importTableWorkflow>(input, {
+          plan,
+          nextVersion: next,
+          baselineDone,
+          versionsImported: progress.versionsImported,
+          counts: progress.counts,
+          continuedAsNew: progress.continuedAsNew + 1,
+        });
+      }
+    }
+
+    let validation: ValidationResult | null = null;
+    if (!input.skipValidation) {
+      setPhase('validating');
+      validation = await long.validateImport.executeWithOptions(
+        { summary: `validate version ${plan.targetVersion}` },
+        [
+          {
+            source: input.source,
+            catalog: input.catalog,
+            tableId: plan.tableId,
+            version: plan.targetVersion,
+          },
+        ],
+      );
+      progress.notes = [...progress.notes, ...validation.lines];
+    }
+    const passed = validation === null || validation.passed;
+    await short.finishRun({
+      catalog: input.catalog,
+      runId: input.runId,
+      status: passed ? 'completed' : 'failed',
+      toVersion: plan.targetVersion,
+      versionsImported: progress.versionsImported,
+      counts: progress.counts,
+      validation: validation === null ? 'SKIPPED' : passed ? 'PASSED' : 'FAILED',
+      error: passed ? null : 'validation failed',
+    });
+    setPhase(passed ? 'done' : 'failed');
+    if (!passed) {
+      throw ApplicationFailure.nonRetryable(
+        `validation FAILED at version ${plan.targetVersion}`,
+        'ValidationFailed',
+        validation,
+      );
+    }
+    return {
+      tableId: plan.tableId,
+      name: input.name,
+      startVersion: plan.startVersion,
+      targetVersion: plan.targetVersion,
+      versionsImported: progress.versionsImported,
+      counts: progress.counts,
+      validation,
+      notes: progress.notes,
+      continuedAsNew: progress.continuedAsNew,
+    };
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    if (progress.phase !== 'failed') {
+      progress.phase = 'failed';
+      await CancellationScope.nonCancellable(() =>
+        short.finishRun({
+          catalog: input.catalog,
+          runId: input.runId,
+          status: isCancellation(err) ? 'cancelled' : 'failed',
+          toVersion: progress.importedVersion,
+          versionsImported: progress.versionsImported,
+          counts: progress.counts,
+          validation: null,
+          error: describe(err),
+        }),
+      );
+      upsertSearchAttributes([{ key: SA_PHASE, value: 'failed' }]);
+    }
+    throw err;
+  }
+}
+
+function record(p: ImportProgress, counts: ActionCounts, versions: number, lastVersion: number): void {
+  p.counts = addCounts({ ...p.counts }, counts);
+  p.versionsImported += versions;
+  p.importedVersion = lastVersion;
+}
+
+function showDetails(input: ImportInput, p: ImportProgress): void {
+  const lines = [
+    `### Importing \`${input.name}\``,
+    `- source: \`${input.source}\``,
+    `- phase: **${p.phase}**`,
+    `- version: ${p.importedVersion ?? '–'} / ${p.targetVersion ?? '?'}`,
+    `- adds: ${p.counts.add}, removes: ${p.counts.remove}, metadata: ${p.counts.metaData}, protocol: ${p.counts.protocol}`,
+  ];
+  if (p.continuedAsNew > 0) lines.push(`- continued as new: ${p.continuedAsNew}×`);
+  setCurrentDetails(lines.join('\n'));
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  }
+  return String(err);
+}
