@@ -55,6 +55,8 @@ export interface StartedImport {
   workflowId: string;
   attached: boolean;
   uiLink: string;
+  /** Run id of the execution this call started (null when attached to a running one). */
+  firstRunId: string | null;
 }
 
 export async function startImport(
@@ -74,7 +76,7 @@ export async function startImport(
       staticSummary: `import ${input.name} (${input.mode})`,
       staticDetails: `**source** \`${input.source}\`\n\n**mode** ${input.mode}${input.upToVersion !== undefined ? `, up to version ${input.upToVersion}` : ''}`,
     });
-    return { handle, workflowId, attached: false, uiLink };
+    return { handle, workflowId, attached: false, uiLink, firstRunId: handle.firstExecutionRunId };
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) {
       return {
@@ -82,6 +84,7 @@ export async function startImport(
         workflowId,
         attached: true,
         uiLink,
+        firstRunId: null,
       };
     }
     throw e;

@@ -140,23 +140,7 @@ export type LogAction =
   | { [K in KnownActionType]: { type: K; seq: number; raw: string; body: BodyOf<K> } }[KnownActionType]
   | { type: 'unknown'; seq: number; raw: string; key: string; body: unknown };
 
-export type ActionCounts = Record<KnownActionType | 'unknown', number>;
-
-export function emptyCounts(): ActionCounts {
-  return {
-    add: 0,
-    remove: 0,
-    metaData: 0,
-    protocol: 0,
-    txn: 0,
-    commitInfo: 0,
-    cdc: 0,
-    domainMetadata: 0,
-    checkpointMetadata: 0,
-    sidecar: 0,
-    unknown: 0,
-  };
-}
+export { emptyCounts, type ActionCounts } from './action-counts';
 
 /** One commit file, parsed. `timestamp` is ICT when enabled, else the file's modification time. */
 export interface Commit {

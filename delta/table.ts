@@ -1,10 +1,33 @@
 /**
  * Entry point of the Delta core: open a table by URI and ask for snapshots, commits, checkpoints.
- * STUB — being implemented; signatures are the contract other layers code against.
+ * Listing is the source of truth; `_last_checkpoint` only lets listing start late. Everything is
+ * streamed: checkpoints row group by row group, commits through a bounded window of fetches.
  */
+import { DeltaSqlError, tableNotFound } from '../common/errors';
 import type { ObjectMeta, ObjectStore } from '../storage/object-store';
+import { displayPath } from '../storage/storage-error';
+import { openStore } from '../storage/uri';
 import type { Commit, LogAction } from './actions';
+import { readCheckpoint } from './checkpoint-reader';
+import { parseCommit } from './commit-reader';
+import { readCrc } from './crc';
+import { readHistory, versionAtTimestamp } from './history';
+import { readLastCheckpoint } from './last-checkpoint';
+import { type LogListing, listLog } from './listing';
+import { LOG_DIR, commitPath, parseLogFile } from './log-path';
+import {
+  type ResolvedSegment,
+  buildSegment,
+  latestVersionOf,
+  newestCheckpointAtOrBelow,
+  oldestReconstructable,
+} from './log-segment';
+import { orderedParallel } from './parallel';
+import { SnapshotBuilder } from './replay';
 import type { SnapshotJson } from './snapshot-json';
+import { type IctConfig, commitTimestamp, ictConfig, metadataIn } from './timestamps';
+import { logger } from '../common/logger';
+import { logGap } from '../common/errors';
 
 export interface CheckpointRef {
   version: number;
@@ -48,22 +71,174 @@ export interface DeltaTableOptions {
   onWarning?: (message: string) => void;
 }
 
-export declare class DeltaTable {
+const DEFAULT_CONCURRENCY = 16;
+
+export class DeltaTable {
   readonly root: string;
   readonly store: ObjectStore;
-  static open(uri: string, opts?: DeltaTableOptions): Promise<DeltaTable>;
-  /** Newest version in the log (listing; _last_checkpoint only as a hint). */
-  latestVersion(): Promise<number>;
-  /** Oldest version that can be reconstructed (0, or the oldest complete checkpoint when commits were cleaned up). */
-  oldestReconstructableVersion(): Promise<number>;
-  /** Complete checkpoints at or below `upTo`, oldest first. */
-  checkpoints(upTo?: number): Promise<CheckpointRef[]>;
-  segment(version?: number): Promise<LogSegment>;
-  /** Commits from..to inclusive, in order, fetched in parallel with bounded concurrency. LogGap on a hole. */
-  commits(from: number, to: number): AsyncIterable<Commit>;
-  /** All actions of a checkpoint (parts and sidecars expanded), streamed row group by row group. */
-  checkpointActions(checkpoint: CheckpointRef): AsyncIterable<LogAction>;
-  snapshot(req?: SnapshotRequest, opts?: { includeFiles?: boolean }): Promise<SnapshotJson>;
-  crc(version: number): Promise<Crc | null>;
-  history(limit?: number): Promise<HistoryEntry[]>;
+  private readonly concurrency: number;
+  private readonly warn: (message: string) => void;
+
+  private constructor(store: ObjectStore, opts: DeltaTableOptions) {
+    this.store = store;
+    this.root = store.root;
+    this.concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+    this.warn = opts.onWarning ?? ((m: string) => logger.warn(m));
+  }
+
+  /** Open a table; TableNotFound when `_delta_log/` holds no commit or checkpoint. */
+  static async open(uri: string, opts: DeltaTableOptions = {}): Promise<DeltaTable> {
+    const table = new DeltaTable(opts.store ?? openStore(uri), opts);
+    for await (const meta of table.store.list(`${LOG_DIR}/`)) {
+      const f = parseLogFile(meta);
+      if (f !== null && (f.kind === 'commit' || f.kind === 'checkpoint')) return table;
+    }
+    throw tableNotFound(table.root);
+  }
+
+  /**
+   * A listing that covers `target` (default latest). Starts at `_last_checkpoint` when that is
+   * usable for the target; a stale hint is overridden by newer checkpoints found, a dangling one
+   * (its checkpoint is gone or incomplete) falls back to a full listing, both with a warning.
+   */
+  private async listingFor(target?: number): Promise<LogListing> {
+    const hint = await readLastCheckpoint(this.store, this.warn);
+    if (hint && (target === undefined || hint.version <= target)) {
+      const partial = await listLog(this.store, hint.version);
+      const cp = newestCheckpointAtOrBelow(partial, target ?? Number.MAX_SAFE_INTEGER);
+      const hinted = partial.checkpoints.get(hint.version) ?? [];
+      if (hinted.length === 0) {
+        this.warn(
+          `${displayPath(this.root, `${LOG_DIR}/_last_checkpoint`)} points at checkpoint ${hint.version}, which is missing or incomplete; ` +
+            (cp
+              ? `using checkpoint ${cp.version} found by listing`
+              : 'falling back to an older checkpoint or version 0'),
+        );
+      } else if (cp && cp.version > hint.version) {
+        this.warn(
+          `${displayPath(this.root, `${LOG_DIR}/_last_checkpoint`)} is stale (version ${hint.version}); using newer checkpoint ${cp.version}`,
+        );
+      }
+      if (cp) return partial;
+    }
+    return listLog(this.store, 0);
+  }
+
+  async latestVersion(): Promise<number> {
+    return latestVersionOf(await this.listingFor(), this.root);
+  }
+
+  async oldestReconstructableVersion(): Promise<number> {
+    return oldestReconstructable(await listLog(this.store, 0), this.root);
+  }
+
+  async checkpoints(upTo?: number): Promise<CheckpointRef[]> {
+    const listing = await listLog(this.store, 0);
+    return [...listing.checkpoints.entries()]
+      .filter(([v, refs]) => refs.length > 0 && (upTo === undefined || v <= upTo))
+      .sort((a, b) => a[0] - b[0])
+      .map(([, refs]) => refs[0]);
+  }
+
+  async segment(version?: number): Promise<ResolvedSegment> {
+    return buildSegment(await this.listingFor(version), this.root, version);
+  }
+
+  /** Full listing, exposed to history/timestamp helpers. */
+  async listing(): Promise<LogListing> {
+    return listLog(this.store, 0);
+  }
+
+  /** Fetch and parse commit files in order with bounded parallelism. */
+  fetchCommits(
+    metas: Iterable<{ version: number; meta: ObjectMeta }>,
+  ): AsyncGenerator<{ version: number; meta: ObjectMeta; actions: LogAction[] }> {
+    return orderedParallel(metas, this.concurrency, async ({ version, meta }) => {
+      const buf = await this.store.get(meta.path);
+      return { version, meta, actions: parseCommit(buf, displayPath(this.root, meta.path)) };
+    });
+  }
+
+  async *commits(from: number, to: number): AsyncIterable<Commit> {
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from) {
+      throw new DeltaSqlError('InvalidArgument', `invalid commit range ${from}..${to} for ${this.root}`);
+    }
+    const listing = await listLog(this.store, from);
+    const latest = latestVersionOf(listing, this.root);
+    if (to > latest) {
+      throw new DeltaSqlError(
+        'VersionNotFound',
+        `version ${to} does not exist in ${this.root} (latest is ${latest})`,
+        {
+          file: displayPath(this.root, commitPath(to)),
+        },
+      );
+    }
+    const missing: number[] = [];
+    for (let v = from; v <= to; v++) if (!listing.commits.has(v)) missing.push(v);
+    if (missing.length > 0) throw logGap(missing, displayPath(this.root, commitPath(missing[0])));
+    const range = function* (): Generator<{ version: number; meta: ObjectMeta }> {
+      for (let v = from; v <= to; v++) yield { version: v, meta: listing.commits.get(v) as ObjectMeta };
+    };
+    let ict: IctConfig | null = null;
+    for await (const c of this.fetchCommits(range())) {
+      const m = metadataIn(c.actions);
+      if (m) ict = ictConfig(m);
+      yield {
+        version: c.version,
+        timestamp: commitTimestamp(c.version, c.actions, c.meta.lastModified, ict),
+        file: c.meta.path,
+        actions: c.actions,
+      };
+    }
+  }
+
+  checkpointActions(checkpoint: CheckpointRef): AsyncIterable<LogAction> {
+    return readCheckpoint(this.store, checkpoint);
+  }
+
+  /** Replay a segment into a builder; returns the builder and the version's timestamp. */
+  async replay(seg: ResolvedSegment): Promise<{ builder: SnapshotBuilder; timestamp: number; file: string }> {
+    const builder = new SnapshotBuilder();
+    if (seg.checkpoint)
+      for await (const a of readCheckpoint(this.store, seg.checkpoint)) builder.apply(a, true);
+    let timestamp: number | null = null;
+    for await (const c of this.fetchCommits(seg.commits)) {
+      for (const a of c.actions) builder.apply(a);
+      if (c.version === seg.version) {
+        timestamp = commitTimestamp(c.version, c.actions, c.meta.lastModified, ictConfig(builder.metadata));
+      }
+    }
+    if (timestamp === null && seg.checkpoint) {
+      const cc = seg.checkpointCommit;
+      if (cc) {
+        const actions = parseCommit(await this.store.get(cc.path), displayPath(this.root, cc.path));
+        timestamp = commitTimestamp(seg.version, actions, cc.lastModified, ictConfig(builder.metadata));
+      } else {
+        timestamp = seg.checkpoint.files[0].lastModified;
+      }
+    }
+    const first = seg.checkpoint
+      ? seg.checkpoint.files[0].path
+      : (seg.commits[0]?.meta.path ?? commitPath(0));
+    return { builder, timestamp: timestamp ?? 0, file: displayPath(this.root, first) };
+  }
+
+  async snapshot(req: SnapshotRequest = {}, opts: { includeFiles?: boolean } = {}): Promise<SnapshotJson> {
+    if (req.version !== undefined && req.timestamp !== undefined) {
+      throw new DeltaSqlError('InvalidArgument', 'give either a version or a timestamp, not both');
+    }
+    const version = req.timestamp !== undefined ? await versionAtTimestamp(this, req.timestamp) : req.version;
+    const seg = await this.segment(version);
+    const { builder, timestamp, file } = await this.replay(seg);
+    return builder.toJson(seg.version, timestamp, opts.includeFiles ?? true, file);
+  }
+
+  crc(version: number): Promise<Crc | null> {
+    return readCrc(this.store, version, this.warn);
+  }
+
+  history(limit?: number): Promise<HistoryEntry[]> {
+    return readHistory(this, limit);
+  }
 }

@@ -19,7 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
+import type { Duration, RetryPolicy } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { addCounts, emptyCounts, totalActions, type ActionCounts } from '../delta/action-counts';
 import { SA_IMPORTED_VERSION, SA_PHASE, SA_TABLE, SA_TARGET_VERSION } from './search-attributes';
@@ -61,7 +61,7 @@ const retry: RetryPolicy = {
 };
 
 const short = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
-const long = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '60s', retry });
+const DEFAULT_HEARTBEAT_TIMEOUT = '60s';
 
 /** First range size in versions; later ranges are sized from the observed actions per version. */
 const INITIAL_RANGE_VERSIONS = 50;
@@ -82,6 +82,11 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
     continuedAsNew: carry?.continuedAsNew ?? 0,
   };
   setHandler(progressQuery, () => progress);
+  const long = proxyActivities<Activities>({
+    startToCloseTimeout: '2h',
+    heartbeatTimeout: (input.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration,
+    retry,
+  });
   const setPhase = (phase: Phase): void => {
     progress.phase = phase;
     upsertSearchAttributes([{ key: SA_PHASE, value: phase }]);

@@ -22,6 +22,8 @@ export interface ImportInput {
   actionsPerActivity: number;
   /** Audit row id in dl_import_runs. */
   runId: string;
+  /** How fast a dead worker's range is retried elsewhere (default 60s). */
+  heartbeatTimeout?: string;
 }
 
 export interface ImportPlan {

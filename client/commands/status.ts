@@ -1,4 +1,70 @@
-import type { Command } from 'commander';
+/**
+ * `deltasql status` (aliases `migration-status`, `info`): per catalog table, the location, last
+ * imported vs source latest version, lag, last run and run history from `dl_import_runs`.
+ */
+import { type Command, Option } from 'commander';
+import { openCatalog } from '../../catalog/open';
+import type { ImportRun } from '../../catalog/store';
+import { catalogStatus, DEFAULT_RUN_HISTORY, type TableStatus } from '../../parity/status';
+import { parseNonNegativeInt, printJson, runAction } from '../output';
 
-/** STUB: `deltasql status` — being implemented. */
-export function register(_program: Command): void {}
+const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
+
+const runLine = (r: ImportRun): string =>
+  `${r.runId} ${r.mode} ${r.status} started ${iso(r.startedAt)}` +
+  (r.finishedAt !== null ? ` finished ${iso(r.finishedAt)}` : '') +
+  ` versions ${r.fromVersion ?? '-'}..${r.toVersion ?? '-'} (${r.versionsImported} imported)` +
+  (r.error !== null ? ` error: ${r.error.split('\n')[0]}` : '');
+
+export function renderStatus(tables: TableStatus[]): string {
+  if (tables.length === 0) return 'No tables in the catalog.\n';
+  const lines: string[] = [];
+  for (const t of tables) {
+    const source =
+      t.sourceError !== null
+        ? `unreachable (${t.sourceError.type}: ${t.sourceError.message.split('\n')[0]})`
+        : String(t.sourceLatestVersion);
+    lines.push(`${t.name} (${t.tableId})`);
+    lines.push(`  location:              ${t.location}`);
+    lines.push(
+      `  last imported version: ${t.lastImportedVersion ?? 'none'} (last commit ${iso(t.lastCommitTimestamp)})`,
+    );
+    lines.push(`  source latest version: ${source}`);
+    lines.push(
+      `  lag:                   ${t.lagSeconds === null ? '-' : `${t.lagSeconds.toFixed(3)}s`}` +
+        (t.versionDelta === null ? '' : `, ${t.versionDelta} version(s) behind`),
+    );
+    lines.push(`  last run:              ${t.lastRun === null ? 'none' : runLine(t.lastRun)}`);
+    if (t.runs.length > 1) {
+      lines.push('  run history:');
+      for (const r of t.runs) lines.push(`    - ${runLine(r)}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .alias('migration-status')
+    .alias('info')
+    .description('Import status per catalog table: versions, source lag, last run and run history')
+    .requiredOption('--catalog <url>', 'catalog URL (sqlite path/URL or postgresql://)')
+    .option('--table <id|name>', 'only this table')
+    .option('--runs <n>', 'runs listed per table', parseNonNegativeInt('--runs'), DEFAULT_RUN_HISTORY)
+    .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))
+    .action(async (o: { catalog: string; table?: string; runs: number; format: 'human' | 'json' }) => {
+      await runAction(o.format === 'json', async () => {
+        const store = await openCatalog(o.catalog);
+        try {
+          const tables = await catalogStatus(store, { table: o.table, runLimit: o.runs });
+          if (o.format === 'json') printJson({ tables });
+          else process.stdout.write(renderStatus(tables));
+          return 0;
+        } finally {
+          await store.close();
+        }
+      });
+    });
+}

@@ -1,0 +1,218 @@
+/**
+ * PostgreSQL dialect (`pg`). Everything lives in one configurable schema, always quoted. Bulk
+ * rows go through COPY FROM STDIN (pg-copy-streams, text format) inside the caller's
+ * transaction; validity ranges close with one UPDATE ... FROM unnest() per batch.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Pool, type PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
+import { expandTables, quoteIdent, type Row, type SqlDriver, type SqlValue, type ValidityTouch } from './sql';
+import type { PgConnection } from './url';
+
+const POOL_MAX = 4;
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Rows per COPY data chunk pushed to the stream. */
+const COPY_CHUNK_ROWS = 1000;
+/** Identities per UPDATE ... FROM unnest() statement. */
+const UNNEST_CHUNK = 10_000;
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P03',
+  '3D000',
+  '28P01',
+  '28000',
+]);
+
+/** `?` placeholders -> `$n`. Our SQL never has `?` inside string literals. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function copyField(v: SqlValue): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (typeof v === 'number') return String(v);
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+}
+
+export function isUnavailable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'));
+}
+
+function wrap(e: unknown, where: string): never {
+  if (isDeltaSqlError(e)) throw e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const type = isUnavailable(e) ? 'CatalogUnavailable' : 'CatalogError';
+  throw new DeltaSqlError(type, `PostgreSQL catalog ${where}: ${msg}`, { file: where, cause: e });
+}
+
+type Runner = Pool | PoolClient;
+
+abstract class PgBase implements SqlDriver {
+  readonly dialect = 'postgres' as const;
+  protected readonly prefix: string;
+  constructor(
+    protected readonly schema: string,
+    protected readonly where: string,
+  ) {
+    this.prefix = `${quoteIdent(schema)}.`;
+  }
+  protected abstract runner(): Runner;
+  abstract transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
+  abstract close(): Promise<void>;
+
+  protected sql(text: string): string {
+    return expandTables(text, this.prefix);
+  }
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    try {
+      const r = await this.runner().query(numbered(this.sql(sql)), params as SqlValue[]);
+      return r.rows as Row[];
+    } catch (e) {
+      wrap(e, this.where);
+    }
+  }
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.runner().query(this.sql(sql));
+    } catch (e) {
+      wrap(e, this.where);
+    }
+  }
+  bulkInsert(table: string, columns: readonly string[], rows: readonly SqlValue[][]): Promise<void> {
+    return this.transaction((tx) => tx.bulkInsert(table, columns, rows));
+  }
+  closeValidity(
+    table: string,
+    keyCols: readonly string[],
+    endCol: string,
+    tableId: string,
+    touches: readonly ValidityTouch[],
+  ): Promise<void> {
+    return this.transaction((tx) => tx.closeValidity(table, keyCols, endCol, tableId, touches));
+  }
+  async lockTable(tableId: string): Promise<void> {
+    await this.query(`SELECT 1 FROM {T:dl_tables} WHERE table_id = ? FOR UPDATE`, [tableId]);
+  }
+}
+
+/** Statements on one checked-out client, inside BEGIN/COMMIT. */
+class PgTx extends PgBase {
+  constructor(
+    private readonly client: PoolClient,
+    schema: string,
+    where: string,
+  ) {
+    super(schema, where);
+  }
+  protected runner(): Runner {
+    return this.client;
+  }
+  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  override async bulkInsert(
+    table: string,
+    columns: readonly string[],
+    rows: readonly SqlValue[][],
+  ): Promise<void> {
+    const sql = this.sql(`COPY {T:${table}} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`);
+    function* chunks(): Generator<string> {
+      for (let i = 0; i < rows.length; i += COPY_CHUNK_ROWS) {
+        let s = '';
+        for (const r of rows.slice(i, i + COPY_CHUNK_ROWS)) s += r.map(copyField).join('\t') + '\n';
+        yield s;
+      }
+    }
+    try {
+      await pipeline(Readable.from(chunks()), this.client.query(copyFrom(sql)));
+    } catch (e) {
+      wrap(e, this.where);
+    }
+  }
+  override async closeValidity(
+    table: string,
+    keyCols: readonly string[],
+    endCol: string,
+    tableId: string,
+    touches: readonly ValidityTouch[],
+  ): Promise<void> {
+    const end = quoteIdent(endCol);
+    const arrays = keyCols.map((_, i) => `?::text[]`).join(', ');
+    const names = keyCols.map((_, i) => `k${i}`).join(', ');
+    const cond = keyCols.map((c, i) => `t.${quoteIdent(c)} = u.k${i}`).join(' AND ');
+    const sql = `UPDATE {T:${table}} AS t SET ${end} = u.v FROM unnest(${arrays}, ?::bigint[]) AS u(${names}, v)
+      WHERE t.table_id = ? AND ${cond} AND t.${end} IS NULL`;
+    for (let i = 0; i < touches.length; i += UNNEST_CHUNK) {
+      const part = touches.slice(i, i + UNNEST_CHUNK);
+      const params = keyCols.map((_, k) => part.map((t) => t.key[k]));
+      await this.query(sql, [
+        ...(params as unknown as SqlValue[]),
+        part.map((t) => t.version) as unknown as SqlValue,
+        tableId,
+      ]);
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+export class PostgresDriver extends PgBase {
+  private readonly pool: Pool;
+  constructor(conn: PgConnection, schema: string, where: string) {
+    super(schema, where);
+    this.pool = new Pool({
+      host: conn.host,
+      port: conn.port,
+      user: conn.user,
+      password: conn.password,
+      database: conn.database,
+      ssl:
+        conn.sslmode && conn.sslmode !== 'disable' && conn.sslmode !== 'prefer' && conn.sslmode !== 'allow'
+          ? { rejectUnauthorized: conn.sslmode === 'verify-full' || conn.sslmode === 'verify-ca' }
+          : undefined,
+      max: POOL_MAX,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
+    // Idle-client errors (server restart) must not crash the process; the next query reports them.
+    this.pool.on('error', () => undefined);
+  }
+  protected runner(): Runner {
+    return this.pool;
+  }
+  /** Create the schema if needed; also proves the connection works. */
+  async ensureSchema(): Promise<void> {
+    await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+  }
+  async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      wrap(e, this.where);
+    }
+    try {
+      await client.query('BEGIN');
+      const out = await fn(new PgTx(client, this.schema, this.where));
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isDeltaSqlError(e)) throw e;
+      wrap(e, this.where);
+    } finally {
+      client.release();
+    }
+  }
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * Turns LogActions into catalog rows, the same way for both engines. It also keeps each file's
+ * (and txn's, and domain's) validity range DuckLake-style: a row's end column stays NULL while it
+ * is current and is set to the version of the next action on the same identity. Within a buffer
+ * that is done in memory; identities first seen in a buffer become `touches` that close the rows
+ * already in the database, so ranges stay right across batches and calls.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { dvUniqueId, emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
+import type { SqlValue, ValidityTouch } from './sql';
+
+const KEY = ['table_id', 'version', 'seq'] as const;
+
+export const COLUMNS = {
+  dl_table_versions: [
+    'table_id',
+    'version',
+    'commit_timestamp',
+    'is_baseline',
+    'content_hash',
+    'action_count',
+    'add_count',
+    'remove_count',
+    'counts',
+    'source_file',
+    'imported_at',
+  ],
+  dl_add_files: [
+    ...KEY,
+    'path',
+    'dv_id',
+    'size',
+    'modification_time',
+    'data_change',
+    'stats',
+    'partition_values',
+    'deletion_vector',
+    'base_row_id',
+    'default_row_commit_version',
+    'removed_version',
+    'raw',
+  ],
+  dl_remove_files: [...KEY, 'path', 'dv_id', 'deletion_timestamp', 'data_change', 'size', 'raw'],
+  dl_metadata_updates: [...KEY, 'metadata_id', 'schema_string', 'partition_columns', 'configuration', 'raw'],
+  dl_protocol_updates: [
+    ...KEY,
+    'min_reader_version',
+    'min_writer_version',
+    'reader_features',
+    'writer_features',
+    'raw',
+  ],
+  dl_txns: [...KEY, 'app_id', 'txn_version', 'last_updated', 'superseded_version', 'raw'],
+  dl_domain_metadata: [...KEY, 'domain', 'configuration', 'removed', 'superseded_version', 'raw'],
+  dl_cdc_files: [...KEY, 'path', 'size', 'data_change', 'partition_values', 'raw'],
+  dl_commit_info: [...KEY, 'operation', 'in_commit_timestamp', 'info_timestamp', 'raw'],
+  dl_other_actions: [...KEY, 'action_key', 'raw'],
+} as const;
+export type RowTable = keyof typeof COLUMNS;
+export const ROW_TABLES = Object.keys(COLUMNS) as RowTable[];
+/** Tables holding one row per action (everything but the version rows). */
+export const ACTION_TABLES = ROW_TABLES.filter((t) => t !== 'dl_table_versions');
+
+/** Identity-keyed tables whose rows carry a validity range. */
+export const VALIDITY = {
+  dl_add_files: { keyCols: ['path', 'dv_id'], endCol: 'removed_version' },
+  dl_txns: { keyCols: ['app_id'], endCol: 'superseded_version' },
+  dl_domain_metadata: { keyCols: ['domain'], endCol: 'superseded_version' },
+} as const;
+type ValidityTable = keyof typeof VALIDITY;
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const opt = <T extends SqlValue>(v: T | null | undefined): T | null => (v === undefined ? null : v);
+
+/** Content hash of one version: its raw lines in order. Same lines -> same hash. */
+export class ContentHasher {
+  private readonly h: Hash = createHash('sha256');
+  add(raw: string): void {
+    this.h.update(raw).update('\n');
+  }
+  digest(): string {
+    return this.h.digest('hex');
+  }
+}
+
+export function commitHash(actions: readonly LogAction[]): string {
+  const h = new ContentHasher();
+  for (const a of actions) h.add(a.raw);
+  return h.digest();
+}
+
+export function countAction(counts: ActionCounts, a: LogAction): void {
+  counts[a.type] += 1;
+}
+
+/** Tracks open rows per identity within one buffer, and the first touch of each identity. */
+class ValidityTracker {
+  private readonly open = new Map<string, SqlValue[]>();
+  private readonly seen = new Set<string>();
+  readonly touches: ValidityTouch[] = [];
+  constructor(
+    private readonly endIdx: number,
+    private readonly trackDb: boolean,
+  ) {}
+  /** An action on `key` at `version`: closes the previous row; `row` (if any) becomes the open one. */
+  hit(key: string[], version: number, row: SqlValue[] | null): void {
+    const k = key.join('\u0000');
+    const prev = this.open.get(k);
+    if (prev) prev[this.endIdx] = version;
+    else if (this.trackDb && !this.seen.has(k)) this.touches.push({ key, version });
+    this.seen.add(k);
+    if (row) this.open.set(k, row);
+    else this.open.delete(k);
+  }
+}
+
+export interface DrainedBuffer {
+  rows: Map<RowTable, SqlValue[][]>;
+  touches: Map<ValidityTable, ValidityTouch[]>;
+}
+
+/** Rows waiting to be flushed, with their validity bookkeeping. */
+export class RowBuffer {
+  private rows = new Map<RowTable, SqlValue[][]>();
+  private trackers: Record<ValidityTable, ValidityTracker>;
+  size = 0;
+  constructor(
+    private readonly tableId: string,
+    /** False for a baseline: nothing older exists in the database to close. */
+    private readonly trackDb: boolean,
+  ) {
+    this.trackers = this.newTrackers();
+  }
+
+  private newTrackers(): Record<ValidityTable, ValidityTracker> {
+    const idx = (t: ValidityTable): number => (COLUMNS[t] as readonly string[]).indexOf(VALIDITY[t].endCol);
+    return {
+      dl_add_files: new ValidityTracker(idx('dl_add_files'), this.trackDb),
+      dl_txns: new ValidityTracker(idx('dl_txns'), this.trackDb),
+      dl_domain_metadata: new ValidityTracker(idx('dl_domain_metadata'), this.trackDb),
+    };
+  }
+
+  private push(table: RowTable, row: SqlValue[]): SqlValue[] {
+    let list = this.rows.get(table);
+    if (!list) this.rows.set(table, (list = []));
+    list.push(row);
+    this.size += 1;
+    return row;
+  }
+
+  addVersion(v: {
+    version: number;
+    timestamp: number;
+    isBaseline: boolean;
+    hash: string;
+    counts: ActionCounts;
+    file: string;
+  }): void {
+    const total = Object.values(v.counts).reduce((s, n) => s + n, 0);
+    this.push('dl_table_versions', [
+      this.tableId,
+      v.version,
+      v.timestamp,
+      v.isBaseline,
+      v.hash,
+      total,
+      v.counts.add,
+      v.counts.remove,
+      JSON.stringify(v.counts),
+      v.file,
+      Date.now(),
+    ]);
+  }
+
+  addCommit(c: Commit, hash: string): ActionCounts {
+    const counts = emptyCounts();
+    c.actions.forEach((a, i) => {
+      countAction(counts, a);
+      this.addAction(c.version, i, a);
+    });
+    this.addVersion({
+      version: c.version,
+      timestamp: c.timestamp,
+      isBaseline: false,
+      hash,
+      counts,
+      file: c.file,
+    });
+    return counts;
+  }
+
+  addAction(version: number, seq: number, a: LogAction): void {
+    const t = this.tableId;
+    switch (a.type) {
+      case 'add': {
+        const b = a.body;
+        const dv = dvUniqueId(b.deletionVector) ?? '';
+        const row = this.push('dl_add_files', [
+          t,
+          version,
+          seq,
+          b.path,
+          dv,
+          b.size,
+          b.modificationTime,
+          opt(b.dataChange),
+          opt(b.stats),
+          json(b.partitionValues),
+          json(b.deletionVector),
+          opt(b.baseRowId),
+          opt(b.defaultRowCommitVersion),
+          null,
+          a.raw,
+        ]);
+        this.trackers.dl_add_files.hit([b.path, dv], version, row);
+        return;
+      }
+      case 'remove': {
+        const b = a.body;
+        const dv = dvUniqueId(b.deletionVector) ?? '';
+        this.push('dl_remove_files', [
+          t,
+          version,
+          seq,
+          b.path,
+          dv,
+          opt(b.deletionTimestamp),
+          opt(b.dataChange),
+          opt(b.size),
+          a.raw,
+        ]);
+        this.trackers.dl_add_files.hit([b.path, dv], version, null);
+        return;
+      }
+      case 'metaData': {
+        const b = a.body;
+        this.push('dl_metadata_updates', [
+          t,
+          version,
+          seq,
+          b.id,
+          b.schemaString,
+          JSON.stringify(b.partitionColumns),
+          json(b.configuration),
+          a.raw,
+        ]);
+        return;
+      }
+      case 'protocol': {
+        const b = a.body;
+        this.push('dl_protocol_updates', [
+          t,
+          version,
+          seq,
+          b.minReaderVersion,
+          b.minWriterVersion,
+          json(b.readerFeatures),
+          json(b.writerFeatures),
+          a.raw,
+        ]);
+        return;
+      }
+      case 'txn': {
+        const b = a.body;
+        const row = this.push('dl_txns', [
+          t,
+          version,
+          seq,
+          b.appId,
+          b.version,
+          opt(b.lastUpdated),
+          null,
+          a.raw,
+        ]);
+        this.trackers.dl_txns.hit([b.appId], version, row);
+        return;
+      }
+      case 'domainMetadata': {
+        const b = a.body;
+        const row = this.push('dl_domain_metadata', [
+          t,
+          version,
+          seq,
+          b.domain,
+          b.configuration,
+          b.removed,
+          null,
+          a.raw,
+        ]);
+        this.trackers.dl_domain_metadata.hit([b.domain], version, row);
+        return;
+      }
+      case 'cdc': {
+        const b = a.body;
+        this.push('dl_cdc_files', [
+          t,
+          version,
+          seq,
+          b.path,
+          b.size,
+          opt(b.dataChange),
+          json(b.partitionValues),
+          a.raw,
+        ]);
+        return;
+      }
+      case 'commitInfo': {
+        const b = a.body;
+        this.push('dl_commit_info', [
+          t,
+          version,
+          seq,
+          opt(b.operation),
+          opt(b.inCommitTimestamp),
+          opt(b.timestamp),
+          a.raw,
+        ]);
+        return;
+      }
+      case 'checkpointMetadata':
+      case 'sidecar':
+        this.push('dl_other_actions', [t, version, seq, a.type, a.raw]);
+        return;
+      case 'unknown':
+        this.push('dl_other_actions', [t, version, seq, a.key, a.raw]);
+        return;
+    }
+  }
+
+  /** Hand over everything buffered and start empty (validity state resets with it). */
+  drain(): DrainedBuffer {
+    const out: DrainedBuffer = {
+      rows: this.rows,
+      touches: new Map(
+        (Object.keys(VALIDITY) as ValidityTable[]).map((k) => [k, this.trackers[k].touches] as const),
+      ),
+    };
+    this.rows = new Map();
+    this.trackers = this.newTrackers();
+    this.size = 0;
+    return out;
+  }
+}

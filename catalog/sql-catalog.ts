@@ -1,0 +1,64 @@
+/**
+ * The one CatalogStore implementation, over a SqlDriver. Engines differ only in their driver;
+ * this class wires the shared modules (tables, writer, snapshot reader, runs) together.
+ */
+import type { Commit, LogAction } from '../delta/actions';
+import type { SnapshotJson } from '../delta/snapshot-json';
+import { runMigrations } from './migrations';
+import { ACTION_TABLES } from './rows';
+import * as runs from './runs';
+import { commitLines, readSnapshot } from './snapshot-reader';
+import type { SqlDriver } from './sql';
+import type { CatalogStore, CatalogTable, ImportRun, RunStatus, SnapshotQuery, WriteResult } from './store';
+import * as tables from './tables';
+import * as writer from './writer';
+
+export class SqlCatalogStore implements CatalogStore {
+  constructor(readonly driver: SqlDriver) {}
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.driver.dialect;
+  }
+  async migrate(): Promise<void> {
+    await runMigrations(this.driver);
+  }
+  findTable(idOrName: string): Promise<CatalogTable | null> {
+    return tables.findTable(this.driver, idOrName);
+  }
+  listTables(): Promise<CatalogTable[]> {
+    return tables.listTables(this.driver);
+  }
+  ensureTable(opts: { location: string; name?: string; tableId?: string }): Promise<CatalogTable> {
+    return tables.ensureTable(this.driver, opts);
+  }
+  writeVersions(tableId: string, commits: Commit[]): Promise<WriteResult> {
+    return writer.writeVersions(this.driver, tableId, commits);
+  }
+  writeBaseline(
+    tableId: string,
+    baseline: { version: number; timestamp: number; file: string },
+    actions: AsyncIterable<LogAction>,
+  ): Promise<WriteResult> {
+    return writer.writeBaseline(this.driver, tableId, baseline, actions);
+  }
+  snapshot(tableId: string, q: SnapshotQuery): Promise<SnapshotJson> {
+    return readSnapshot(this.driver, tableId, q);
+  }
+  commitLines(tableId: string, version: number): Promise<string[]> {
+    return commitLines(this.driver, tableId, version, ACTION_TABLES);
+  }
+  dropTable(tableId: string): Promise<void> {
+    return tables.dropTable(this.driver, tableId);
+  }
+  startRun(run: Omit<ImportRun, 'finishedAt' | 'status'> & { status?: RunStatus }): Promise<void> {
+    return runs.startRun(this.driver, run);
+  }
+  finishRun(runId: string, patch: Partial<ImportRun>): Promise<void> {
+    return runs.finishRun(this.driver, runId, patch);
+  }
+  listRuns(tableId: string, limit?: number): Promise<ImportRun[]> {
+    return runs.listRuns(this.driver, tableId, limit);
+  }
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

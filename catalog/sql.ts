@@ -1,0 +1,52 @@
+/**
+ * The dialect seam. Shared catalog logic talks to a `SqlDriver`; each engine file implements it
+ * with only its own dialect (placeholders, booleans, COPY vs prepared statements, locking).
+ * SQL text given to a driver uses `?` placeholders and `{T:name}` table references; the driver
+ * rewrites both. Table references only ever name our own fixed `dl_*` tables.
+ */
+export type SqlValue = string | number | boolean | null;
+export type Row = Record<string, unknown>;
+
+/** A set of (identity, version) pairs: later actions that end the validity of an earlier row. */
+export interface ValidityTouch {
+  key: string[];
+  version: number;
+}
+
+export interface SqlDriver {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Run one statement; returns rows (empty for statements without results). */
+  query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** Run DDL (may hold several statements separated by ';'). */
+  exec(sql: string): Promise<void>;
+  /** Run `fn` in one transaction on one connection; rolls back when it throws. */
+  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
+  /** Bulk-append rows (COPY on Postgres, prepared statements on SQLite). Inside a transaction. */
+  bulkInsert(table: string, columns: readonly string[], rows: readonly SqlValue[][]): Promise<void>;
+  /**
+   * Close the validity of still-open rows: for each touch, set `endCol = touch.version` on the
+   * rows of `tableId` whose `keyCols` equal `touch.key` and whose `endCol` is NULL.
+   */
+  closeValidity(
+    table: string,
+    keyCols: readonly string[],
+    endCol: string,
+    tableId: string,
+    touches: readonly ValidityTouch[],
+  ): Promise<void>;
+  /** Serialise writers of one catalog table (row lock on Postgres; SQLite is already exclusive). */
+  lockTable(tableId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Quote an SQL identifier: wrap in double quotes, double any embedded quote. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+const TABLE_REF = /\{T:([a-z_]+)\}/g;
+
+/** Replace `{T:dl_x}` with the qualified, quoted table name. */
+export function expandTables(sql: string, schemaPrefix: string): string {
+  return sql.replace(TABLE_REF, (_m, name: string) => `${schemaPrefix}${quoteIdent(name)}`);
+}

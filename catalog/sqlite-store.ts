@@ -1,0 +1,168 @@
+/**
+ * SQLite dialect (better-sqlite3, the embedded default). Synchronous driver, so a promise mutex
+ * serialises transactions (which may span awaits while a baseline streams in); booleans become
+ * 0/1; bulk loads are prepared statements inside the surrounding transaction.
+ */
+import Database from 'better-sqlite3';
+import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
+import { expandTables, quoteIdent, type Row, type SqlDriver, type SqlValue, type ValidityTouch } from './sql';
+
+const BUSY_TIMEOUT_MS = 5000;
+const STATEMENT_CACHE_LIMIT = 200;
+
+type Bindable = string | number | null;
+const bind = (v: SqlValue): Bindable => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+function wrap(e: unknown, file: string): never {
+  if (isDeltaSqlError(e)) throw e;
+  const msg = e instanceof Error ? e.message : String(e);
+  throw new DeltaSqlError('CatalogError', `SQLite catalog ${file}: ${msg}`, { file, cause: e });
+}
+
+/** Runs statements on the connection with no locking: used inside a transaction. */
+class SqliteConn implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  private readonly cache = new Map<string, Database.Statement>();
+  constructor(
+    readonly db: Database.Database,
+    readonly file: string,
+  ) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      if (this.cache.size >= STATEMENT_CACHE_LIMIT) this.cache.clear();
+      s = this.db.prepare(expandTables(sql, ''));
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    try {
+      const s = this.stmt(sql);
+      const args = params.map(bind);
+      if (s.reader) return s.all(...args) as Row[];
+      s.run(...args);
+      return [];
+    } catch (e) {
+      wrap(e, this.file);
+    }
+  }
+  async exec(sql: string): Promise<void> {
+    try {
+      this.db.exec(expandTables(sql, ''));
+    } catch (e) {
+      wrap(e, this.file);
+    }
+  }
+  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  async bulkInsert(table: string, columns: readonly string[], rows: readonly SqlValue[][]): Promise<void> {
+    const sql = `INSERT INTO {T:${table}} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    try {
+      const s = this.stmt(sql);
+      for (const r of rows) s.run(...r.map(bind));
+    } catch (e) {
+      wrap(e, this.file);
+    }
+  }
+  async closeValidity(
+    table: string,
+    keyCols: readonly string[],
+    endCol: string,
+    tableId: string,
+    touches: readonly ValidityTouch[],
+  ): Promise<void> {
+    const cond = keyCols.map((c) => `${quoteIdent(c)} = ?`).join(' AND ');
+    const sql = `UPDATE {T:${table}} SET ${quoteIdent(endCol)} = ? WHERE table_id = ? AND ${cond} AND ${quoteIdent(endCol)} IS NULL`;
+    try {
+      const s = this.stmt(sql);
+      for (const t of touches) s.run(t.version, tableId, ...t.key);
+    } catch (e) {
+      wrap(e, this.file);
+    }
+  }
+  async lockTable(): Promise<void> {
+    // BEGIN IMMEDIATE already holds the database's single write lock.
+  }
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  private readonly mutex = new Mutex();
+  private readonly conn: SqliteConn;
+
+  constructor(path: string) {
+    let db: Database.Database;
+    try {
+      db = new Database(path);
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      if (path !== ':memory:') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+    } catch (e) {
+      throw new DeltaSqlError(
+        'CatalogUnavailable',
+        `cannot open SQLite catalog ${path}: ${(e as Error).message}`,
+        {
+          file: path,
+          cause: e,
+        },
+      );
+    }
+    this.conn = new SqliteConn(db, path);
+  }
+
+  query(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
+    return this.mutex.run(() => this.conn.query(sql, params));
+  }
+  exec(sql: string): Promise<void> {
+    return this.mutex.run(() => this.conn.exec(sql));
+  }
+  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.conn.db.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn(this.conn);
+        this.conn.db.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (this.conn.db.inTransaction) this.conn.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+  bulkInsert(table: string, columns: readonly string[], rows: readonly SqlValue[][]): Promise<void> {
+    return this.transaction((tx) => tx.bulkInsert(table, columns, rows));
+  }
+  closeValidity(
+    table: string,
+    keyCols: readonly string[],
+    endCol: string,
+    tableId: string,
+    touches: readonly ValidityTouch[],
+  ): Promise<void> {
+    return this.transaction((tx) => tx.closeValidity(table, keyCols, endCol, tableId, touches));
+  }
+  async lockTable(): Promise<void> {}
+  close(): Promise<void> {
+    return this.mutex.run(() => this.conn.close());
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Stream the actions of one checkpoint: classic or multi-part parquet, or V2 (UUID-named JSON or
+ * parquet) with its sidecar files expanded from `_delta_log/_sidecars/`. Parquet is decoded with
+ * hyparquet one row group at a time, so memory is bounded by a row group, not by the checkpoint.
+ * Each row becomes a LogAction whose `raw` is the row's JSON with nulls dropped (map entries keep
+ * their null values: a null partition value is data) and int64 as numbers.
+ */
+import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { DeltaSqlError } from '../common/errors';
+import type { ObjectStore } from '../storage/object-store';
+import { displayPath, isNotFound } from '../storage/storage-error';
+import type { LogAction, SidecarAction } from './actions';
+import { ActionShapeError, toLogAction } from './action-parse';
+import { SIDECAR_DIR } from './log-path';
+import type { CheckpointRef } from './table';
+
+/** Delta's map-typed fields: their entries are data, so null values inside them are kept. */
+const MAP_FIELDS = new Set(['partitionValues', 'tags', 'configuration', 'options']);
+
+const corrupt = (file: string, why: string, cause?: unknown): DeltaSqlError =>
+  new DeltaSqlError('CorruptCheckpoint', `corrupt checkpoint ${file}: ${why}`, { file, cause });
+
+/** JSON-ready copy of a decoded parquet value: nulls dropped, bigint -> number, Date -> ISO. */
+export function cleanValue(v: unknown, keepNullEntries = false): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (Array.isArray(v)) return v.map((x) => cleanValue(x));
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined || (x === null && !keepNullEntries)) continue;
+      out[k] = x === null ? null : cleanValue(x, MAP_FIELDS.has(k));
+    }
+    return out;
+  }
+  return v;
+}
+
+async function fetchObject(store: ObjectStore, rel: string, what: string): Promise<Buffer> {
+  try {
+    return await store.get(rel);
+  } catch (e) {
+    if (isNotFound(e)) {
+      const file = displayPath(store.root, rel);
+      throw new DeltaSqlError('IncompleteCheckpoint', `${what} ${file} is missing`, { file, cause: e });
+    }
+    throw e;
+  }
+}
+
+interface Counter {
+  seq: number;
+}
+
+/** Rows of one parquet checkpoint file, row group by row group. */
+async function* parquetActions(buf: Buffer, file: string, counter: Counter): AsyncGenerator<LogAction> {
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  let metadata;
+  try {
+    metadata = await parquetMetadataAsync(ab);
+  } catch (e) {
+    throw corrupt(file, `unreadable parquet footer (${e instanceof Error ? e.message : String(e)})`, e);
+  }
+  let rowStart = 0;
+  for (const rg of metadata.row_groups) {
+    const rowEnd = rowStart + Number(rg.num_rows);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await parquetReadObjects({ file: ab, metadata, rowStart, rowEnd, compressors });
+    } catch (e) {
+      throw corrupt(
+        file,
+        `unreadable rows ${rowStart}..${rowEnd} (${e instanceof Error ? e.message : String(e)})`,
+        e,
+      );
+    }
+    for (const row of rows) {
+      const clean = cleanValue(row) as Record<string, unknown>;
+      const seq = counter.seq++;
+      // A checkpoint row holds one action column set; everything else is null.
+      for (const [key, body] of Object.entries(clean)) {
+        yield toAction({ [key]: body }, file, seq);
+      }
+    }
+    rowStart = rowEnd;
+  }
+}
+
+function toAction(obj: Record<string, unknown>, file: string, seq: number): LogAction {
+  try {
+    return toLogAction(obj, JSON.stringify(obj), seq);
+  } catch (e) {
+    if (e instanceof ActionShapeError) throw corrupt(file, `row ${seq}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Lines of a V2 JSON checkpoint. */
+function* jsonActions(buf: Buffer, file: string, counter: Counter): Generator<LogAction> {
+  const lines = buf.toString('utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, '');
+    if (line.trim() === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch (e) {
+      throw corrupt(file, `line ${i + 1}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    try {
+      yield toLogAction(obj, line, counter.seq++);
+    } catch (e) {
+      if (e instanceof ActionShapeError) throw corrupt(file, `line ${i + 1}: ${e.message}`);
+      throw e;
+    }
+  }
+}
+
+/** Where a sidecar lives: relative names are under _delta_log/_sidecars/ (PROTOCOL.md "Sidecar"). */
+export function sidecarRelPath(store: ObjectStore, sidecarPath: string, checkpointFile: string): string {
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(sidecarPath) && !sidecarPath.startsWith('/')) {
+    return `${SIDECAR_DIR}/${decodeURIComponent(sidecarPath)}`;
+  }
+  const rootPrefix = `${store.root.replace(/\/+$/, '')}/`;
+  const abs = sidecarPath.replace(/^file:(\/\/)?/, '');
+  if (sidecarPath.startsWith(rootPrefix)) return decodeURIComponent(sidecarPath.slice(rootPrefix.length));
+  if (abs.startsWith(rootPrefix)) return decodeURIComponent(abs.slice(rootPrefix.length));
+  throw corrupt(checkpointFile, `sidecar ${sidecarPath} lies outside the table`);
+}
+
+/** Every action of a checkpoint, parts in order, then sidecars. `seq` runs across all its files. */
+export async function* readCheckpoint(store: ObjectStore, ref: CheckpointRef): AsyncGenerator<LogAction> {
+  const counter: Counter = { seq: 0 };
+  const sidecars: { path: string; from: string }[] = [];
+  for (const meta of ref.files) {
+    const file = displayPath(store.root, meta.path);
+    const buf = await fetchObject(store, meta.path, 'checkpoint file');
+    const actions = meta.path.endsWith('.json')
+      ? jsonActions(buf, file, counter)
+      : parquetActions(buf, file, counter);
+    for await (const a of actions) {
+      if (a.type === 'sidecar') sidecars.push({ path: (a.body as SidecarAction).path, from: file });
+      yield a;
+    }
+  }
+  for (const sc of sidecars) {
+    const rel = sidecarRelPath(store, sc.path, sc.from);
+    const file = displayPath(store.root, rel);
+    const buf = await fetchObject(store, rel, `sidecar of ${sc.from}:`);
+    for await (const a of parquetActions(buf, file, counter)) {
+      if (a.type === 'add' || a.type === 'remove') yield a;
+      else throw corrupt(file, `sidecar files may hold only add and remove actions, found ${a.type}`);
+    }
+  }
+}

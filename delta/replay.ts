@@ -1,0 +1,93 @@
+/**
+ * Reconciliation (PROTOCOL.md "Action Reconciliation"), replaying oldest to newest with "last
+ * action wins". A file's identity is (raw path, DV unique id) via `fileKey`; a remove drops that
+ * identity, a later add revives it. Checkpoint removes are tombstones for vacuum, not state, so they
+ * are ignored. Unknown actions and checkpoint-only actions never change state.
+ */
+import { DeltaSqlError } from '../common/errors';
+import { type AddAction, type LogAction, type MetadataAction, type ProtocolAction, fileKey } from './actions';
+import { fileJson, metadataJson, protocolJson, snapshotJson, type SnapshotJson } from './snapshot-json';
+
+export class SnapshotBuilder {
+  private readonly files = new Map<string, AddAction>();
+  private readonly txns = new Map<string, number>();
+  private readonly domains = new Map<string, string>();
+  protocol: ProtocolAction | null = null;
+  metadata: MetadataAction | null = null;
+
+  /** Apply one action. `fromCheckpoint` makes removes inert (they are tombstones there). */
+  apply(a: LogAction, fromCheckpoint = false): void {
+    switch (a.type) {
+      case 'add':
+        this.files.set(fileKey(a.body.path, a.body.deletionVector), a.body);
+        break;
+      case 'remove':
+        if (!fromCheckpoint) this.files.delete(fileKey(a.body.path, a.body.deletionVector));
+        break;
+      case 'metaData':
+        this.metadata = a.body;
+        break;
+      case 'protocol':
+        this.protocol = a.body;
+        break;
+      case 'txn':
+        this.txns.set(a.body.appId, a.body.version);
+        break;
+      case 'domainMetadata':
+        if (a.body.removed) this.domains.delete(a.body.domain);
+        else this.domains.set(a.body.domain, a.body.configuration);
+        break;
+      default:
+        // commitInfo, cdc, checkpointMetadata, sidecar, unknown: no effect on state.
+        break;
+    }
+  }
+
+  get numFiles(): number {
+    return this.files.size;
+  }
+
+  activeFiles(): IterableIterator<AddAction> {
+    return this.files.values();
+  }
+
+  /** Throw MissingProtocol / MissingMetadata when replay produced no protocol or metadata. */
+  requireProtocolAndMetadata(
+    version: number,
+    file: string,
+  ): { protocol: ProtocolAction; metadata: MetadataAction } {
+    if (!this.protocol) {
+      throw new DeltaSqlError(
+        'MissingProtocol',
+        `no protocol action found for version ${version} (replayed from ${file})`,
+        {
+          file,
+        },
+      );
+    }
+    if (!this.metadata) {
+      throw new DeltaSqlError(
+        'MissingMetadata',
+        `no metaData action found for version ${version} (replayed from ${file})`,
+        {
+          file,
+        },
+      );
+    }
+    return { protocol: this.protocol, metadata: this.metadata };
+  }
+
+  toJson(version: number, timestamp: number, includeFiles: boolean, file: string): SnapshotJson {
+    const { protocol, metadata } = this.requireProtocolAndMetadata(version, file);
+    return snapshotJson({
+      version,
+      timestamp,
+      protocol: protocolJson(protocol),
+      metadata: metadataJson(metadata),
+      files: [...this.files.values()].map(fileJson),
+      txns: Object.fromEntries(this.txns),
+      domainMetadata: Object.fromEntries(this.domains),
+      includeFiles,
+    });
+  }
+}

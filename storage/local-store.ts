@@ -1,0 +1,98 @@
+/**
+ * ObjectStore over the local file system, for plain paths and decoded file:// URIs. Listing walks
+ * the directory holding the prefix so results match S3's flat, lexicographic key listing.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { ObjectMeta, ObjectStore } from './object-store';
+import { StorageError, displayPath } from './storage-error';
+
+const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR']);
+
+export class LocalStore implements ObjectStore {
+  readonly root: string;
+  constructor(private readonly dir: string) {
+    this.root = path.resolve(dir);
+  }
+
+  private abs(rel: string): string {
+    return path.join(this.root, ...rel.split('/').filter((s) => s !== ''));
+  }
+
+  private fail(op: string, rel: string, e: unknown): StorageError {
+    const code = (e as NodeJS.ErrnoException)?.code ?? '';
+    const file = displayPath(this.root, rel);
+    return new StorageError(`${op} failed for ${file}: ${code || String(e)}`, {
+      file,
+      notFound: NOT_FOUND_CODES.has(code),
+      cause: e,
+    });
+  }
+
+  async *list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
+    const slash = prefix.lastIndexOf('/');
+    const dirRel = slash >= 0 ? prefix.slice(0, slash) : '';
+    const found: ObjectMeta[] = [];
+    await this.walk(dirRel, found);
+    found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const m of found) {
+      if (!m.path.startsWith(prefix)) continue;
+      if (opts.startAfter !== undefined && m.path <= opts.startAfter) continue;
+      yield m;
+    }
+  }
+
+  private async walk(dirRel: string, out: ObjectMeta[]): Promise<void> {
+    let entries;
+    try {
+      entries = await fsp.readdir(this.abs(dirRel), { withFileTypes: true });
+    } catch (e) {
+      if (NOT_FOUND_CODES.has((e as NodeJS.ErrnoException)?.code ?? '')) return;
+      throw this.fail('list', dirRel, e);
+    }
+    for (const e of entries) {
+      const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
+      if (e.isDirectory()) await this.walk(rel, out);
+      else if (e.isFile()) {
+        const st = await fsp.stat(this.abs(rel));
+        out.push({ path: rel, size: st.size, lastModified: Math.floor(st.mtimeMs) });
+      }
+    }
+  }
+
+  async get(rel: string): Promise<Buffer> {
+    try {
+      return await fsp.readFile(this.abs(rel));
+    } catch (e) {
+      throw this.fail('read', rel, e);
+    }
+  }
+
+  async head(rel: string): Promise<ObjectMeta | null> {
+    try {
+      const st = await fsp.stat(this.abs(rel));
+      if (!st.isFile()) return null;
+      return { path: rel, size: st.size, lastModified: Math.floor(st.mtimeMs) };
+    } catch (e) {
+      if (NOT_FOUND_CODES.has((e as NodeJS.ErrnoException)?.code ?? '')) return null;
+      throw this.fail('stat', rel, e);
+    }
+  }
+
+  async put(rel: string, body: Buffer | string): Promise<void> {
+    try {
+      await fsp.mkdir(path.dirname(this.abs(rel)), { recursive: true });
+      await fsp.writeFile(this.abs(rel), body);
+    } catch (e) {
+      throw this.fail('write', rel, e);
+    }
+  }
+
+  async delete(rel: string): Promise<void> {
+    try {
+      await fsp.rm(this.abs(rel), { force: true });
+    } catch (e) {
+      throw this.fail('delete', rel, e);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * ObjectStore over S3 (and S3-compatible emulators). Endpoint comes from AWS_ENDPOINT_URL_S3 or
+ * AWS_ENDPOINT_URL; a custom endpoint implies path-style addressing (what MinIO/moto expect), as
+ * does AWS_S3_FORCE_PATH_STYLE=true. Credentials come from the SDK's default chain, so they never
+ * pass through our code or our messages.
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { ObjectMeta, ObjectStore } from './object-store';
+import { StorageError } from './storage-error';
+
+const DEFAULT_REGION = 'us-east-1';
+const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
+
+export interface S3Location {
+  bucket: string;
+  /** Key prefix of the table root, without leading or trailing slash ('' for the bucket root). */
+  prefix: string;
+}
+
+/** Build a client from the environment (endpoint, path style, region); credentials via default chain. */
+export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const forcePathStyle = env.AWS_S3_FORCE_PATH_STYLE === 'true' || endpoint !== undefined;
+  return new S3Client({
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || DEFAULT_REGION,
+    endpoint,
+    forcePathStyle,
+    // Emulators and older S3-compatible stores reject the newer default checksum headers.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+interface AwsLikeError {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+export class S3Store implements ObjectStore {
+  readonly root: string;
+  private readonly base: string;
+
+  constructor(
+    private readonly loc: S3Location,
+    private readonly client: S3Client = s3ClientFromEnv(),
+  ) {
+    this.base = loc.prefix === '' ? '' : `${loc.prefix}/`;
+    this.root = `s3://${loc.bucket}${loc.prefix === '' ? '' : `/${loc.prefix}`}`;
+  }
+
+  private key(rel: string): string {
+    return this.base + rel;
+  }
+
+  private fail(op: string, rel: string, e: unknown): StorageError {
+    const err = (e ?? {}) as AwsLikeError;
+    const status = err.$metadata?.httpStatusCode;
+    const name = err.name ?? 'Error';
+    const file = `${this.root}/${rel}`;
+    const notFound = NOT_FOUND_NAMES.has(name) || status === 404;
+    // The SDK's messages never carry secrets; we still only surface name, status and the object.
+    return new StorageError(`S3 ${op} failed for ${file}: ${name}${status ? ` (HTTP ${status})` : ''}`, {
+      file,
+      notFound,
+      cause: e,
+    });
+  }
+
+  async *list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
+    let token: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.loc.bucket,
+            Prefix: this.key(prefix),
+            StartAfter:
+              token === undefined && opts.startAfter !== undefined ? this.key(opts.startAfter) : undefined,
+            ContinuationToken: token,
+          }),
+        );
+      } catch (e) {
+        throw this.fail('list', prefix, e);
+      }
+      for (const o of out.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        yield {
+          path: o.Key.slice(this.base.length),
+          size: Number(o.Size ?? 0),
+          lastModified: o.LastModified ? o.LastModified.getTime() : 0,
+        };
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  async get(rel: string): Promise<Buffer> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }),
+      );
+      if (!out.Body) return Buffer.alloc(0);
+      return Buffer.from(await out.Body.transformToByteArray());
+    } catch (e) {
+      throw this.fail('get', rel, e);
+    }
+  }
+
+  async head(rel: string): Promise<ObjectMeta | null> {
+    try {
+      const out = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }),
+      );
+      return {
+        path: rel,
+        size: Number(out.ContentLength ?? 0),
+        lastModified: out.LastModified ? out.LastModified.getTime() : 0,
+      };
+    } catch (e) {
+      const f = this.fail('head', rel, e);
+      if (f.notFound && (e as AwsLikeError).name !== 'NoSuchBucket') return null;
+      throw f;
+    }
+  }
+
+  async put(rel: string, body: Buffer | string): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel), Body: body }),
+      );
+    } catch (e) {
+      throw this.fail('put', rel, e);
+    }
+  }
+
+  async delete(rel: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }));
+    } catch (e) {
+      throw this.fail('delete', rel, e);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Migrations on existing catalogs: a catalog left at migration 1 (with data) is brought to the
+ * latest by openCatalog, data intact; migrating again is a no-op. Both engines.
+ */
+import { openCatalog, openDriver } from '../../catalog/open';
+import { LATEST_MIGRATION, MIGRATIONS, runMigrations } from '../../catalog/migrations';
+import { dropPgSchema, pgUrl, sqliteUrl, tempDir, uniqueSchema } from './helpers';
+import type { SqlDriver } from '../../catalog/sql';
+
+const schema = uniqueSchema('migr');
+afterAll(async () => {
+  await dropPgSchema(schema);
+});
+
+async function indexNames(d: SqlDriver): Promise<string[]> {
+  const rows =
+    d.dialect === 'sqlite'
+      ? await d.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'dl_%'`)
+      : await d.query(
+          `SELECT indexname AS name FROM pg_indexes WHERE schemaname = ? AND indexname LIKE 'dl_%'`,
+          [schema],
+        );
+  return rows
+    .map((r) => String(r.name))
+    .filter((n) => !n.endsWith('_pkey') && !n.endsWith('_key') && !n.startsWith('sqlite_'))
+    .sort();
+}
+
+const migrationIndexes = MIGRATIONS[1].statements.map((s) => /INDEX IF NOT EXISTS (\w+)/.exec(s)?.[1]).sort();
+
+test.each([
+  ['sqlite', () => sqliteUrl(tempDir())],
+  ['postgres', () => pgUrl(schema)],
+])(
+  '%s: a catalog at migration 1 is migrated to the latest, data intact; re-running is a no-op',
+  async (_d, mk) => {
+    const url = mk();
+    expect(LATEST_MIGRATION).toBe(2);
+    const old = await openDriver(url);
+    expect(await runMigrations(old, 1)).toEqual([1]);
+    expect(await indexNames(old)).toEqual([]);
+    await old.query(`INSERT INTO {T:dl_tables} (table_id, name, location, created_at) VALUES (?, ?, ?, ?)`, [
+      'old-id',
+      'old-table',
+      '/data/old',
+      42,
+    ]);
+    await old.close();
+
+    const store = await openCatalog(url);
+    try {
+      const applied = await store.driver.query(
+        `SELECT version FROM {T:dl_schema_migrations} ORDER BY version`,
+      );
+      expect(applied.map((r) => Number(r.version))).toEqual([1, 2]);
+      expect(await indexNames(store.driver)).toEqual(migrationIndexes);
+      expect(await store.findTable('old-table')).toMatchObject({
+        tableId: 'old-id',
+        location: '/data/old',
+        createdAt: 42,
+      });
+      await store.migrate();
+      expect(await runMigrations(store.driver)).toEqual([]);
+      const again = await store.driver.query(`SELECT COUNT(*) AS n FROM {T:dl_schema_migrations}`);
+      expect(Number(again[0].n)).toBe(2);
+    } finally {
+      await store.close();
+    }
+  },
+);
