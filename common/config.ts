@@ -6,9 +6,7 @@ import { z } from 'zod';
 
 export const DEFAULT_TASK_QUEUE = 'deltasql-import';
 export const DEFAULT_NAMESPACE = 'default';
-export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_CATALOG_URL = 'sqlite:///./deltasql.db';
-export const DEFAULT_UI_URL = 'http://localhost:8233';
 
 const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -19,6 +17,9 @@ const EnvSchema = z.object({
   /** Where the embedded dev server keeps its state and logs. */
   DELTASQL_HOME: z.string().min(1).default('.deltasql'),
   TEMPORAL_BIN: z.string().min(1).optional(),
+  /** Ports of the embedded dev server (when TEMPORAL_ADDRESS is unset). */
+  DELTASQL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  DELTASQL_DEV_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
 });
 
 export type DeltaSqlEnv = z.infer<typeof EnvSchema>;
@@ -32,12 +33,19 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): DeltaSqlEnv {
     DELTASQL_CATALOG: env.DELTASQL_CATALOG || undefined,
     DELTASQL_HOME: env.DELTASQL_HOME || undefined,
     TEMPORAL_BIN: env.TEMPORAL_BIN || undefined,
+    DELTASQL_DEV_PORT: env.DELTASQL_DEV_PORT || undefined,
+    DELTASQL_DEV_UI_PORT: env.DELTASQL_DEV_UI_PORT || undefined,
   });
+}
+
+/** Where the embedded dev server listens (and where a worker connects when TEMPORAL_ADDRESS is unset). */
+export function localTemporalAddress(env: DeltaSqlEnv): string {
+  return `127.0.0.1:${env.DELTASQL_DEV_PORT}`;
 }
 
 /** Link to a workflow in the Temporal Web UI. */
 export function workflowUiLink(env: DeltaSqlEnv, workflowId: string, runId?: string): string {
-  const base = (env.TEMPORAL_UI_URL ?? DEFAULT_UI_URL).replace(/\/$/, '');
+  const base = (env.TEMPORAL_UI_URL ?? `http://localhost:${env.DELTASQL_DEV_UI_PORT}`).replace(/\/$/, '');
   const ns = encodeURIComponent(env.TEMPORAL_NAMESPACE);
   const wf = encodeURIComponent(workflowId);
   return runId

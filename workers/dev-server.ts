@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DeltaSqlError } from '../common/errors';
-import { DEFAULT_TEMPORAL_ADDRESS, type DeltaSqlEnv } from '../common/config';
+import { localTemporalAddress, type DeltaSqlEnv } from '../common/config';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const START_TIMEOUT_MS = 60_000;
@@ -57,10 +57,10 @@ export interface TemporalTarget {
 
 export async function ensureTemporal(env: DeltaSqlEnv, log: (line: string) => void): Promise<TemporalTarget> {
   if (env.TEMPORAL_ADDRESS) return { address: env.TEMPORAL_ADDRESS, started: false, embedded: false };
-  const [host, portText] = DEFAULT_TEMPORAL_ADDRESS.split(':');
-  const port = Number(portText);
-  if (await portOpen(host, port))
-    return { address: DEFAULT_TEMPORAL_ADDRESS, started: false, embedded: true };
+  const address = localTemporalAddress(env);
+  const host = '127.0.0.1';
+  const port = env.DELTASQL_DEV_PORT;
+  if (await portOpen(host, port)) return { address, started: false, embedded: true };
 
   const home = path.resolve(env.DELTASQL_HOME);
   fs.mkdirSync(path.join(home, 'temporal'), { recursive: true });
@@ -77,7 +77,7 @@ export async function ensureTemporal(env: DeltaSqlEnv, log: (line: string) => vo
     '--port',
     String(port),
     '--ui-port',
-    '8233',
+    String(env.DELTASQL_DEV_UI_PORT),
     '--log-level',
     'warn',
     ...searchAttributeFlags(),
@@ -88,15 +88,16 @@ export async function ensureTemporal(env: DeltaSqlEnv, log: (line: string) => vo
   let spawnError: Error | null = null;
   child.once('error', (e) => (spawnError = e));
   child.unref();
+  if (child.pid !== undefined) fs.writeFileSync(path.join(home, 'temporal', 'dev-server.pid'), String(child.pid));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (spawnError) break;
     if (await portOpen(host, port)) {
       try {
-        const c = await Connection.connect({ address: DEFAULT_TEMPORAL_ADDRESS, connectTimeout: 2000 });
+        const c = await Connection.connect({ address, connectTimeout: 2000 });
         await c.workflowService.getSystemInfo({});
         await c.close();
-        return { address: DEFAULT_TEMPORAL_ADDRESS, started: true, embedded: true };
+        return { address, started: true, embedded: true };
       } catch {
         /* not ready yet */
       }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
-import { DEFAULT_TEMPORAL_ADDRESS, readEnv } from '../../common/config';
+import { localTemporalAddress, readEnv } from '../../common/config';
 import { DeltaSqlError } from '../../common/errors';
 import { createImportWorker, installQuietRuntime } from '../../workers/worker';
 import { runAction } from '../output';
@@ -36,7 +36,7 @@ export function register(program: Command): void {
         const o = parsed.data;
         const env = readEnv();
         installQuietRuntime();
-        const address = env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
+        const address = env.TEMPORAL_ADDRESS ?? localTemporalAddress(env);
         const connection = await NativeConnection.connect({ address }).catch((e: Error) => {
           throw new DeltaSqlError('TemporalUnavailable', `cannot reach Temporal at ${address}: ${e.message}`);
         });
