@@ -2,21 +2,13 @@
  * The same snapshots from S3 (moto emulator, real SDK client) as from local disk: classic and V2
  * (sidecar) checkpoints, special characters, deletion vectors, plus .crc equality.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { DeltaSqlError } from '../../common/errors';
 import { DeltaTable } from '../../delta/table';
-import { s3ClientFromEnv, S3Store } from '../../storage/s3-store';
 import { openStore } from '../../storage/uri';
 import { S3_ENDPOINT, fixture } from '../support/env';
+import { createBucket, uploadTable, useMotoEnv } from '../support/s3';
 
-Object.assign(process.env, {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-  AWS_ENDPOINT_URL_S3: S3_ENDPOINT,
-});
+useMotoEnv();
 
 const TABLES = [
   'delta-rs/table_with_deletion_logs', // classic checkpoints + DVs + crc
@@ -28,25 +20,10 @@ const TABLES = [
 ];
 const bucket = `deltasql-test-${process.pid}-${Date.now()}`;
 
-function filesUnder(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...filesUnder(dir, r));
-    else out.push(r);
-  }
-  return out;
-}
-
 beforeAll(async () => {
-  const client = s3ClientFromEnv();
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  for (const t of TABLES) {
-    const store = new S3Store({ bucket, prefix: `tables/${t}` }, client);
-    // Only the log: data files are not needed to reconstruct snapshots.
-    for (const rel of filesUnder(fixture(t), '_delta_log'))
-      await store.put(rel, fs.readFileSync(path.join(fixture(t), rel)));
-  }
+  await createBucket(bucket);
+  // Only the log: data files are not needed to reconstruct snapshots.
+  for (const t of TABLES) await uploadTable(fixture(t), bucket, `tables/${t}`);
 });
 
 describe.each(TABLES)('%s from S3 equals local', (t) => {
