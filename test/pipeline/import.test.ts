@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { Worker } from '@temporalio/worker';
 import { openCatalog } from '../../catalog/open';
 import type { CatalogStore } from '../../catalog/store';
 import { generateTable, writeCommits } from '../../bench/generator';
@@ -197,4 +198,18 @@ test('imports from s3:// (moto) with the real SDK: parity at every version', asy
   expect(r.validation?.passed).toBe(true);
   const store = await open(cat);
   expect(await expectParityAtEveryVersion(store, r.tableId, uri)).toBe(r.targetVersion + 1);
+});
+
+test('the recorded workflow history replays deterministically against the current workflow code', async () => {
+  const r = await runImport(
+    h,
+    importInput(fixture('delta-rs/simple_table_with_checkpoint'), sqliteCatalog('replay.db'), {
+      name: 'replay',
+      mode: 'checkpoint-only',
+    }),
+  );
+  const history = await h.client.workflow.getHandle(r.workflowId).fetchHistory();
+  await expect(
+    Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, r.workflowId),
+  ).resolves.toBeUndefined();
 });
