@@ -11,6 +11,8 @@ import { createImportWorker, installQuietRuntime } from '../workers/worker';
 
 export interface TemporalSession {
   client: Client;
+  /** True when an in-process worker will run (embedded default, or --in-process-worker). */
+  runsWorker?: boolean;
   target: TemporalTarget;
   /** Runs `work` with an in-process worker when embedded, plain otherwise. */
   withWorker<T>(work: () => Promise<T>): Promise<T>;
@@ -38,6 +40,7 @@ export async function openTemporal(
   return {
     client,
     target,
+    runsWorker: runWorker,
     async withWorker<T>(work: () => Promise<T>): Promise<T> {
       if (!runWorker) return work();
       installQuietRuntime();
@@ -56,4 +59,18 @@ export async function openTemporal(
     },
     close: () => connection.close(),
   };
+}
+
+/** Whether any worker polls the task queue for workflow tasks (used to warn before waiting forever). */
+export async function hasWorkers(client: Client, namespace: string, taskQueue: string): Promise<boolean> {
+  try {
+    const r = await client.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: 1,
+    });
+    return (r.pollers ?? []).length > 0;
+  } catch {
+    return true; // cannot tell: do not warn
+  }
 }

@@ -11,7 +11,7 @@ const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR']);
 
 export class LocalStore implements ObjectStore {
   readonly root: string;
-  constructor(private readonly dir: string) {
+  constructor(dir: string) {
     this.root = path.resolve(dir);
   }
 

@@ -20,7 +20,7 @@ import {
 } from '../import-client';
 import { ExitCode, printJson, runAction } from '../output';
 import { progressView } from '../progress';
-import { openTemporal } from '../temporal';
+import { hasWorkers, openTemporal } from '../temporal';
 
 const DEFAULT_BATCH_SIZE = 5_000;
 const DEFAULT_ACTIONS_PER_ACTIVITY = 100_000;
@@ -41,6 +41,7 @@ const OptionsSchema = z.object({
   format: z.enum(['human', 'json']).default('human'),
   wait: z.boolean().default(true),
   progress: z.boolean().default(true),
+  inProcessWorker: z.boolean().default(false),
 });
 
 export function register(program: Command): void {
@@ -69,6 +70,10 @@ export function register(program: Command): void {
     .option('--format <fmt>', 'human | json')
     .option('--no-wait', 'print the workflow id and Temporal UI link, then exit')
     .option('--no-progress', 'no progress bar or lines')
+    .option(
+      '--in-process-worker',
+      'also run a worker inside this command (default only when TEMPORAL_ADDRESS is unset)',
+    )
     .action(async (source: string, target: string | undefined, raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
@@ -111,7 +116,7 @@ export function register(program: Command): void {
           return 0;
         }
 
-        const session = await openTemporal(env, say);
+        const session = await openTemporal(env, say, o.inProcessWorker ? { inProcessWorker: true } : {});
         try {
           const started = await startImport(session, env, input);
           say(
@@ -120,6 +125,14 @@ export function register(program: Command): void {
               : `Started import workflow ${started.workflowId}`,
           );
           say(`Temporal UI: ${started.uiLink}`);
+          if (
+            !session.runsWorker &&
+            !(await hasWorkers(session.client, env.TEMPORAL_NAMESPACE, env.DELTASQL_TASK_QUEUE))
+          ) {
+            say(
+              `warning: no worker polls task queue "${env.DELTASQL_TASK_QUEUE}" yet: start one with \`deltasql worker\` (or use --in-process-worker)`,
+            );
+          }
           if (!o.wait) {
             if (session.target.embedded)
               say('note: no worker runs after this command exits; start one with `deltasql worker`.');

@@ -232,3 +232,18 @@ test('discover --import imports every Delta table found, each under its own name
     await store.close();
   }
 });
+
+test('with TEMPORAL_ADDRESS set and no worker on the task queue, import warns instead of waiting silently', async () => {
+  const queue = process.env.DELTASQL_TASK_QUEUE;
+  process.env.DELTASQL_TASK_QUEUE = `${h.taskQueue}-nobody`;
+  try {
+    const url = `sqlite:///${path.join(tmp, 'noworker.db')}`;
+    const r = await runCli(['import', fixture('delta-rs/simple_table'), '--catalog', url, '--no-wait']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: no worker polls task queue "${h.taskQueue}-nobody"`);
+    const [workflowId] = r.stdout.trim().split('\n');
+    await h.client.workflow.getHandle(workflowId).terminate('test cleanup');
+  } finally {
+    process.env.DELTASQL_TASK_QUEUE = queue;
+  }
+});

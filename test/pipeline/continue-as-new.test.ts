@@ -59,6 +59,7 @@ test('a long import continues as new and carries its progress', async () => {
   const session = {
     client: env.client,
     target: { address: '', started: false, embedded: false },
+    runsWorker: false,
     withWorker: <T>(w: () => Promise<T>) => w(),
     close: async () => undefined,
   };

@@ -26,16 +26,26 @@ afterAll(() => {
 });
 
 test('import with no TEMPORAL_ADDRESS starts a dev server and an in-process worker', () => {
-  if (!fs.existsSync(path.join(REPO, 'dist', 'client', 'cli.js'))) throw new Error('run `npm run build` first (dist/ is missing)');
-  const env: NodeJS.ProcessEnv = { ...process.env, DELTASQL_HOME: home, DELTASQL_DEV_PORT: String(PORT), DELTASQL_DEV_UI_PORT: String(PORT + 1) };
+  if (!fs.existsSync(path.join(REPO, 'dist', 'client', 'cli.js')))
+    throw new Error('run `npm run build` first (dist/ is missing)');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DELTASQL_HOME: home,
+    DELTASQL_DEV_PORT: String(PORT),
+    DELTASQL_DEV_UI_PORT: String(PORT + 1),
+  };
   delete env.TEMPORAL_ADDRESS;
   delete env.DELTASQL_TASK_QUEUE;
-  const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'deltasql.js'), 'import', fixture('delta-rs/simple_table'), '--format', 'json'], {
-    cwd: home,
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(REPO, 'bin', 'deltasql.js'), 'import', fixture('delta-rs/simple_table'), '--format', 'json'],
+    {
+      cwd: home,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const out = JSON.parse(r.stdout);

@@ -5,7 +5,7 @@
 import { DeltaSqlError } from '../../common/errors';
 import { DeltaTable } from '../../delta/table';
 import { openStore } from '../../storage/uri';
-import { S3_ENDPOINT, fixture } from '../support/env';
+import { fixture } from '../support/env';
 import { createBucket, uploadTable, useMotoEnv } from '../support/s3';
 
 useMotoEnv();

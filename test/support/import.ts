@@ -30,6 +30,7 @@ export function sessionOf(h: TemporalHarness): TemporalSession {
   return {
     client: h.client,
     target: { address: h.env.TEMPORAL_ADDRESS ?? '', started: false, embedded: false },
+    runsWorker: false,
     withWorker: (work) => work(),
     close: async () => undefined,
   };
