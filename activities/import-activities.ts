@@ -144,26 +144,43 @@ export function createImportActivities(deps: ActivityDeps) {
           return result;
         }
         result.versionsSkipped = start - args.from;
-        let batch: Commit[] = [];
-        let batchActions = 0;
-        const flush = async (): Promise<void> => {
-          if (batch.length === 0) return;
+        // Pipelined: while one batch is being written (PostgreSQL busy), the next one is read and
+        // parsed (Node busy). At most one write is in flight, so versions still land in order.
+        let inflight: Promise<void> | null = null;
+        const write = async (batch: Commit[]): Promise<void> => {
           const w = await store.writeVersions(args.tableId, batch);
           result.versionsWritten += w.versionsWritten;
           result.versionsSkipped += w.versionsSkipped;
           addCounts(result.counts, w.counts);
           result.lastVersion = batch[batch.length - 1].version;
           ctx.heartbeat({ lastVersion: result.lastVersion });
-          batch = [];
-          batchActions = 0;
         };
-        for await (const commit of table.commits(start, args.to)) {
-          if (ctx.cancellationSignal.aborted) break;
-          batch.push(commit);
-          batchActions += commit.actions.length;
-          if (batchActions >= args.batchSize) await flush();
+        const submit = async (batch: Commit[]): Promise<void> => {
+          if (inflight) await inflight;
+          if (batch.length === 0) return;
+          inflight = write(batch);
+          // Surfaced by the next submit (or the final await); never an unhandled rejection meanwhile.
+          inflight.catch(() => undefined);
+        };
+        let batch: Commit[] = [];
+        let batchActions = 0;
+        try {
+          for await (const commit of table.commits(start, args.to)) {
+            if (ctx.cancellationSignal.aborted) break;
+            batch.push(commit);
+            batchActions += commit.actions.length;
+            if (batchActions >= args.batchSize) {
+              await submit(batch);
+              batch = [];
+              batchActions = 0;
+            }
+          }
+          await submit(batch);
+        } finally {
+          // Never leave a write running behind a failed read.
+          if (inflight) await (inflight as Promise<void>).catch(() => undefined);
         }
-        await flush();
+        await inflight;
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
         return result;
       });

@@ -106,11 +106,12 @@ async function assertCommitPresent(table: DeltaTable, version: number, lastImpor
   } catch (e) {
     if (e instanceof DeltaSqlError && ['LogGap', 'VersionNotFound', 'StorageError'].includes(e.type)) {
       if (e.type === 'StorageError' && !/not ?found|NoSuchKey|ENOENT/i.test(e.message)) throw e;
+      const file = `${table.root}/_delta_log/${String(version).padStart(20, '0')}.json`;
       throw new DeltaSqlError(
         'LogTruncated',
-        `commit ${version} (right after imported version ${lastImported}) is no longer in ${table.root}/_delta_log: log retention removed it. ` +
+        `${file} (the commit right after imported version ${lastImported}) is gone: log retention removed it. ` +
           `Recover by re-importing from a checkpoint: deltasql import <source> --catalog <url> --force --mode checkpoint-only`,
-        { file: `${table.root}/_delta_log/${String(version).padStart(20, '0')}.json`, cause: e },
+        { file, cause: e },
       );
     }
     throw e;

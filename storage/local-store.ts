@@ -32,17 +32,28 @@ export class LocalStore implements ObjectStore {
   async *list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
     const slash = prefix.lastIndexOf('/');
     const dirRel = slash >= 0 ? prefix.slice(0, slash) : '';
+    const wanted = (rel: string): boolean =>
+      rel.startsWith(prefix) && (opts.startAfter === undefined || rel > opts.startAfter);
+    // Skip whole folders that cannot hold a wanted path, so listing from a late version stays cheap.
+    const mayHold = (dir: string): boolean => {
+      const d = `${dir}/`;
+      if (!d.startsWith(prefix) && !prefix.startsWith(d)) return false;
+      const after = opts.startAfter;
+      return after === undefined || after.startsWith(d) || d > after;
+    };
     const found: ObjectMeta[] = [];
-    await this.walk(dirRel, found);
+    await this.walk(dirRel, found, wanted, mayHold);
     found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (const m of found) {
-      if (!m.path.startsWith(prefix)) continue;
-      if (opts.startAfter !== undefined && m.path <= opts.startAfter) continue;
-      yield m;
-    }
+    yield* found;
   }
 
-  private async walk(dirRel: string, out: ObjectMeta[]): Promise<void> {
+  /** Collect files under dirRel that pass `wanted`; stat only those. */
+  private async walk(
+    dirRel: string,
+    out: ObjectMeta[],
+    wanted: (rel: string) => boolean,
+    mayHold: (dir: string) => boolean,
+  ): Promise<void> {
     let entries;
     try {
       entries = await fsp.readdir(this.abs(dirRel), { withFileTypes: true });
@@ -52,8 +63,9 @@ export class LocalStore implements ObjectStore {
     }
     for (const e of entries) {
       const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
-      if (e.isDirectory()) await this.walk(rel, out);
-      else if (e.isFile()) {
+      if (e.isDirectory()) {
+        if (mayHold(rel)) await this.walk(rel, out, wanted, mayHold);
+      } else if (e.isFile() && wanted(rel)) {
         const st = await fsp.stat(this.abs(rel));
         out.push({ path: rel, size: st.size, lastModified: Math.floor(st.mtimeMs) });
       }

@@ -88,7 +88,8 @@ export async function ensureTemporal(env: DeltaSqlEnv, log: (line: string) => vo
   let spawnError: Error | null = null;
   child.once('error', (e) => (spawnError = e));
   child.unref();
-  if (child.pid !== undefined) fs.writeFileSync(path.join(home, 'temporal', 'dev-server.pid'), String(child.pid));
+  if (child.pid !== undefined)
+    fs.writeFileSync(path.join(home, 'temporal', 'dev-server.pid'), String(child.pid));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (spawnError) break;

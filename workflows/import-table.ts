@@ -216,19 +216,22 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
     if (err instanceof ContinueAsNew) throw err;
     if (progress.phase !== 'failed') {
       progress.phase = 'failed';
-      await CancellationScope.nonCancellable(() =>
-        short.finishRun({
-          catalog: input.catalog,
-          runId: input.runId,
-          status: isCancellation(err) ? 'cancelled' : 'failed',
-          toVersion: progress.importedVersion,
-          versionsImported: progress.versionsImported,
-          counts: progress.counts,
-          validation: null,
-          error: describe(err),
-        }),
-      );
       upsertSearchAttributes([{ key: SA_PHASE, value: 'failed' }]);
+      // The audit row exists only once planning succeeded (planImport writes it last).
+      if (progress.tableId !== null) {
+        await CancellationScope.nonCancellable(() =>
+          short.finishRun({
+            catalog: input.catalog,
+            runId: input.runId,
+            status: isCancellation(err) ? 'cancelled' : 'failed',
+            toVersion: progress.importedVersion,
+            versionsImported: progress.versionsImported,
+            counts: progress.counts,
+            validation: null,
+            error: describe(err),
+          }),
+        );
+      }
     }
     throw err;
   }

@@ -213,3 +213,29 @@ test('the recorded workflow history replays deterministically against the curren
     Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, r.workflowId),
   ).resolves.toBeUndefined();
 });
+
+test('resuming after log cleanup removed the next commits fails fast with LogTruncated and says how to recover', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'trunc-'));
+  await generateTable({
+    dir,
+    versions: 30,
+    addsPerVersion: 3,
+    removesPerVersion: 1,
+    checkpointInterval: 20,
+    seed: 5,
+  });
+  const cat = sqliteCatalog('trunc.db');
+  await runImport(h, importInput(dir, cat, { name: 'trunc', upToVersion: 12 }));
+  for (const v of [13, 14, 15])
+    fs.rmSync(path.join(dir, '_delta_log', `${String(v).padStart(20, '0')}.json`));
+  const t0 = Date.now();
+  const err = await runImport(h, importInput(dir, cat, { name: 'trunc' })).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(Date.now() - t0).toBeLessThan(20_000);
+  expect((err as DeltaSqlError).type).toBe('LogTruncated');
+  expect((err as DeltaSqlError).message).toMatch(/00000000000000000013\.json.*--mode checkpoint-only/s);
+  const store = await open(cat);
+  expect((await store.findTable('trunc'))?.lastVersion).toBe(12);
+});
