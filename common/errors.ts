@@ -24,7 +24,11 @@ export type DeltaSqlErrorType =
   | 'ValidationFailed'
   | 'TemporalUnavailable';
 
-const NON_RETRYABLE: ReadonlySet<DeltaSqlErrorType> = new Set<DeltaSqlErrorType>([
+/**
+ * Error types a retry cannot fix (corrupt or impossible input). Workflow code imports this list
+ * for its activity retry policies, so this module must stay free of Node built-ins.
+ */
+export const NON_RETRYABLE_ERROR_TYPES: readonly DeltaSqlErrorType[] = [
   'TableNotFound',
   'VersionNotFound',
   'LogGap',
@@ -40,7 +44,8 @@ const NON_RETRYABLE: ReadonlySet<DeltaSqlErrorType> = new Set<DeltaSqlErrorType>
   'VersionConflict',
   'ImportInProgress',
   'ValidationFailed',
-]);
+];
+const NON_RETRYABLE: ReadonlySet<DeltaSqlErrorType> = new Set(NON_RETRYABLE_ERROR_TYPES);
 
 export class DeltaSqlError extends Error {
   readonly type: DeltaSqlErrorType;

@@ -19,9 +19,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Duration, RetryPolicy } from '@temporalio/common';
+import type { Duration } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { addCounts, emptyCounts, totalActions, type ActionCounts } from '../delta/action-counts';
+import { ACTIVITY_RETRY } from './retry';
 import { SA_IMPORTED_VERSION, SA_PHASE, SA_TABLE, SA_TARGET_VERSION } from './search-attributes';
 import type {
   ImportCarry,
@@ -34,33 +35,7 @@ import type {
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Error types that retrying cannot fix (mirrors common/errors.ts NON_RETRYABLE). */
-export const NON_RETRYABLE_TYPES = [
-  'TableNotFound',
-  'VersionNotFound',
-  'LogGap',
-  'LogTruncated',
-  'MissingMetadata',
-  'MissingProtocol',
-  'CorruptCommit',
-  'CorruptCheckpoint',
-  'IncompleteCheckpoint',
-  'InvalidUri',
-  'InvalidArgument',
-  'CatalogTableNotFound',
-  'VersionConflict',
-  'ImportInProgress',
-  'ValidationFailed',
-];
-
-const retry: RetryPolicy = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
-};
-
-const short = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
+const short = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: ACTIVITY_RETRY });
 const DEFAULT_HEARTBEAT_TIMEOUT = '60s';
 
 /** First range size in versions; later ranges are sized from the observed actions per version. */
@@ -85,7 +60,7 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
   const long = proxyActivities<Activities>({
     startToCloseTimeout: '2h',
     heartbeatTimeout: (input.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration,
-    retry,
+    retry: ACTIVITY_RETRY,
   });
   const setPhase = (phase: Phase): void => {
     progress.phase = phase;

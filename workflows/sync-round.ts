@@ -14,9 +14,10 @@ import {
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, type RetryPolicy } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
-import { NON_RETRYABLE_TYPES, importTableWorkflow } from './import-table';
+import { importTableWorkflow } from './import-table';
+import { ACTIVITY_RETRY } from './retry';
 import { SA_IMPORTED_VERSION, SA_LAG_SECONDS, SA_TABLE } from './search-attributes';
 import { hasNewVersions, type PollResult, type SyncInput, type WallLag } from './sync-types';
 import type { ImportInput, ImportResult } from './types';
@@ -27,15 +28,8 @@ type Activities = ReturnType<typeof createActivities>;
 export const WALL_LAG_WINDOW = 100;
 const MS_PER_SECOND = 1000;
 
-const retry: RetryPolicy = {
-  initialInterval: '500ms',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
-};
-
 /** A local activity: a poll writes one marker event instead of three activity events. */
-const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '60s', retry });
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '60s', retry: ACTIVITY_RETRY });
 
 export const BUSY = 'busy' as const;
 
