@@ -30,6 +30,7 @@ export function progressView(stream: NodeJS.WriteStream = process.stderr): Progr
     let startedBar = false;
     return {
       update(p) {
+        if (p.targetVersion === null || p.startVersion === null) return; // still planning
         const total =
           p.targetVersion === null || p.startVersion === null ? 0 : p.targetVersion - p.startVersion + 1;
         const done =
