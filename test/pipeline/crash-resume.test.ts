@@ -4,25 +4,21 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateTable } from '../../bench/generator';
-import { openCatalog } from '../../catalog/open';
-import type { CatalogStore } from '../../catalog/store';
 import { awaitImport, startImport } from '../../client/import-client';
 import { progressQuery } from '../../workflows';
 import { TEMPORAL_ADDRESS } from '../support/env';
 import { importInput, runImport, sessionOf } from '../support/import';
 import { DeltaTable } from '../../delta/table';
-import { temporalHarness, type TemporalHarness } from '../support/temporal';
+import { integrationSuite } from '../support/suite';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CLI = path.join(REPO, 'bin', 'deltasql.js');
 const VERSIONS = 200;
 
-let h: TemporalHarness;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deltasql-crash-'));
-const stores: CatalogStore[] = [];
+const suite = integrationSuite('crash');
+const { tmp, open } = suite;
 
 function startWorkerProcess(taskQueue: string): ChildProcess {
   if (!fs.existsSync(path.join(REPO, 'dist', 'client', 'cli.js')))
@@ -41,16 +37,6 @@ function startWorkerProcess(taskQueue: string): ChildProcess {
 
 const exited = (c: ChildProcess): Promise<void> =>
   new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
-
-beforeAll(async () => {
-  h = await temporalHarness();
-});
-
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await h?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 test('a worker killed mid-import is replaced and the result equals a clean import', async () => {
   // (timeout: generating, two imports, a 10s sticky-queue timeout after the kill)
@@ -73,8 +59,8 @@ test('a worker killed mid-import is replaced and the result equals a clean impor
     heartbeatTimeout: '3s',
   });
 
-  const first = startWorkerProcess(h.taskQueue);
-  const started = await startImport(sessionOf(h), h.env, input);
+  const first = startWorkerProcess(suite.h.taskQueue);
+  const started = await startImport(sessionOf(suite.h), suite.h.env, input);
   let seen = -1;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -90,7 +76,7 @@ test('a worker killed mid-import is replaced and the result equals a clean impor
   const desc = await started.handle.describe();
   expect(desc.status.name).toBe('RUNNING');
 
-  const second = startWorkerProcess(h.taskQueue);
+  const second = startWorkerProcess(suite.h.taskQueue);
   try {
     const result = await awaitImport(started, null);
     expect(result.targetVersion).toBe(VERSIONS - 1);
@@ -100,10 +86,9 @@ test('a worker killed mid-import is replaced and the result equals a clean impor
     await exited(second);
   }
 
-  await runImport(h, importInput(dir, cleanUrl, { name: 't' }));
-  const crashed = await openCatalog(crashedUrl);
-  const clean = await openCatalog(cleanUrl);
-  stores.push(crashed, clean);
+  await runImport(suite.h, importInput(dir, cleanUrl, { name: 't' }));
+  const crashed = await open(crashedUrl);
+  const clean = await open(cleanUrl);
   const [a, b] = [await crashed.findTable('t'), await clean.findTable('t')];
   expect([a?.firstVersion, a?.lastVersion]).toEqual([0, VERSIONS - 1]);
   expect([b?.firstVersion, b?.lastVersion]).toEqual([0, VERSIONS - 1]);

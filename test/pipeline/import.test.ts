@@ -3,18 +3,15 @@
  * PostgreSQL: parity at every version, both modes, resume, audit rows, typed failures.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { Worker } from '@temporalio/worker';
-import { openCatalog } from '../../catalog/open';
-import type { CatalogStore } from '../../catalog/store';
 import { generateTable, writeCommits } from '../../bench/generator';
 import { DeltaSqlError } from '../../common/errors';
 import { copyFixture, fixture, PG_URL } from '../support/env';
 import { createBucket, uploadTable, useMotoEnv } from '../support/s3';
 import { expectParityAtEveryVersion } from '../support/parity';
-import { temporalHarness, type TemporalHarness } from '../support/temporal';
+import { integrationSuite } from '../support/suite';
 import { importInput, runImport, sessionOf } from '../support/import';
 import { awaitImport, startImport } from '../../client/import-client';
 
@@ -26,30 +23,17 @@ const FIXTURES = [
   'delta-rs/checkpoints_vacuumed',
 ];
 
-let h: TemporalHarness;
+const suite = integrationSuite('pipeline');
+const { tmp, open } = suite;
 const pgSchema = `pipeline_${process.pid}`;
 const pgCatalog = `${PG_URL}?schema=${pgSchema}`;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deltasql-pipeline-'));
 const sqliteCatalog = (name: string): string => `sqlite:///${path.join(tmp, name)}`;
-const stores: CatalogStore[] = [];
-const open = async (url: string): Promise<CatalogStore> => {
-  const s = await openCatalog(url);
-  stores.push(s);
-  return s;
-};
-
-beforeAll(async () => {
-  h = await temporalHarness();
-});
 
 afterAll(async () => {
-  for (const s of stores) await s.close();
-  await h?.close();
   const pg = new PgClient({ connectionString: PG_URL });
   await pg.connect();
   await pg.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
   await pg.end();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 describe.each([
@@ -66,7 +50,7 @@ describe.each([
     ),
   )('%s (%s): parity at every imported version', async (rel, mode) => {
     const name = `${rel}:${mode}`;
-    const result = await runImport(h, importInput(fixture(rel), catalogUrl(), { mode, name }));
+    const result = await runImport(suite.h, importInput(fixture(rel), catalogUrl(), { mode, name }));
     expect(result.validation?.passed).toBe(true);
     const store = await open(catalogUrl());
     const row = await store.findTable(name);
@@ -87,17 +71,20 @@ describe.each([
 test('checkpoint-only starts at the newest checkpoint and says so; full-history replays from 0', async () => {
   const rel = 'delta-rs/simple_table_with_checkpoint';
   const cat = sqliteCatalog('baseline.db');
-  const cp = await runImport(h, importInput(fixture(rel), cat, { mode: 'checkpoint-only', name: 'cp' }));
+  const cp = await runImport(
+    suite.h,
+    importInput(fixture(rel), cat, { mode: 'checkpoint-only', name: 'cp' }),
+  );
   expect(cp.startVersion).toBe(10);
   expect(cp.notes.join('\n')).toMatch(/checkpoint 10/);
-  const full = await runImport(h, importInput(fixture(rel), cat, { name: 'full' }));
+  const full = await runImport(suite.h, importInput(fixture(rel), cat, { name: 'full' }));
   expect(full.startVersion).toBe(0);
   expect(full.versionsImported).toBe(full.targetVersion + 1);
 });
 
 test('a vacuumed log is imported from its oldest checkpoint in full-history mode, with a note', async () => {
   const r = await runImport(
-    h,
+    suite.h,
     importInput(fixture('delta-rs/checkpoints_vacuumed'), sqliteCatalog('vacuumed.db'), { name: 'v' }),
   );
   expect(r.startVersion).toBeGreaterThan(0);
@@ -115,9 +102,9 @@ test('--up-to-version, then resume after new commits were appended', async () =>
     seed: 7,
   });
   const cat = sqliteCatalog('resume.db');
-  const first = await runImport(h, importInput(dir, cat, { upToVersion: 20 }));
+  const first = await runImport(suite.h, importInput(dir, cat, { upToVersion: 20 }));
   expect([first.startVersion, first.targetVersion, first.versionsImported]).toEqual([0, 20, 21]);
-  const second = await runImport(h, importInput(dir, cat));
+  const second = await runImport(suite.h, importInput(dir, cat));
   expect([second.startVersion, second.targetVersion, second.versionsImported]).toEqual([21, 39, 19]);
   await writeCommits(dir, 40, 10, {
     seed: 7,
@@ -125,7 +112,7 @@ test('--up-to-version, then resume after new commits were appended', async () =>
     removesPerVersion: 1,
     checkpointInterval: 15,
   });
-  const third = await runImport(h, importInput(dir, cat));
+  const third = await runImport(suite.h, importInput(dir, cat));
   expect([third.startVersion, third.targetVersion, third.versionsImported]).toEqual([40, 49, 10]);
   const store = await open(cat);
   const row = await store.findTable(third.tableId);
@@ -142,7 +129,7 @@ test('a corrupt commit fails the workflow with CorruptCommit naming the file; ea
   const bad = path.join(dir, '_delta_log', '00000000000000000003.json');
   fs.appendFileSync(bad, '{"add": {"path": "x", "size": \n');
   const cat = sqliteCatalog('corrupt.db');
-  const err = await runImport(h, importInput(dir, cat, { name: 'corrupt', batchSize: 1 })).then(
+  const err = await runImport(suite.h, importInput(dir, cat, { name: 'corrupt', batchSize: 1 })).then(
     () => null,
     (e: unknown) => e,
   );
@@ -160,8 +147,8 @@ test('a corrupt commit fails the workflow with CorruptCommit naming the file; ea
 test('--force drops and re-imports', async () => {
   const rel = 'delta-rs/simple_table';
   const cat = sqliteCatalog('force.db');
-  await runImport(h, importInput(fixture(rel), cat, { name: 'f' }));
-  const again = await runImport(h, importInput(fixture(rel), cat, { name: 'f', force: true }));
+  await runImport(suite.h, importInput(fixture(rel), cat, { name: 'f' }));
+  const again = await runImport(suite.h, importInput(fixture(rel), cat, { name: 'f', force: true }));
   expect(again.startVersion).toBe(0);
   expect(again.versionsImported).toBe(again.targetVersion + 1);
 });
@@ -169,19 +156,19 @@ test('--force drops and re-imports', async () => {
 test('a second import of the same table attaches to the running workflow: never two writers', async () => {
   const cat = sqliteCatalog('attach.db');
   const a = await startImport(
-    sessionOf(h),
-    h.env,
+    sessionOf(suite.h),
+    suite.h.env,
     importInput(fixture('delta-rs/simple_table'), cat, { name: 'same' }),
   );
   const b = await startImport(
-    sessionOf(h),
-    h.env,
+    sessionOf(suite.h),
+    suite.h.env,
     importInput(fixture('delta-rs/simple_table'), cat, { name: 'same' }),
   );
   expect(a.attached).toBe(false);
   expect(b.attached).toBe(true);
   expect(b.workflowId).toBe(a.workflowId);
-  const [ra, rb] = await h.withWorker(() => Promise.all([awaitImport(a, null), awaitImport(b, null)]));
+  const [ra, rb] = await suite.h.withWorker(() => Promise.all([awaitImport(a, null), awaitImport(b, null)]));
   expect(rb).toEqual(ra);
   const store = await open(cat);
   expect(await store.listRuns(ra.tableId)).toHaveLength(1);
@@ -193,7 +180,7 @@ test('imports from s3:// (moto) with the real SDK: parity at every version', asy
   await createBucket(bucket);
   const uri = await uploadTable(fixture('delta-rs/checkpoint-v2-table'), bucket, 'lake/events');
   const cat = sqliteCatalog('s3.db');
-  const r = await runImport(h, importInput(uri, cat));
+  const r = await runImport(suite.h, importInput(uri, cat));
   expect(r.name).toBe('events');
   expect(r.validation?.passed).toBe(true);
   const store = await open(cat);
@@ -202,13 +189,13 @@ test('imports from s3:// (moto) with the real SDK: parity at every version', asy
 
 test('the recorded workflow history replays deterministically against the current workflow code', async () => {
   const r = await runImport(
-    h,
+    suite.h,
     importInput(fixture('delta-rs/simple_table_with_checkpoint'), sqliteCatalog('replay.db'), {
       name: 'replay',
       mode: 'checkpoint-only',
     }),
   );
-  const history = await h.client.workflow.getHandle(r.workflowId).fetchHistory();
+  const history = await suite.h.client.workflow.getHandle(r.workflowId).fetchHistory();
   await expect(
     Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, r.workflowId),
   ).resolves.toBeUndefined();
@@ -225,11 +212,11 @@ test('resuming after log cleanup removed the next commits fails fast with LogTru
     seed: 5,
   });
   const cat = sqliteCatalog('trunc.db');
-  await runImport(h, importInput(dir, cat, { name: 'trunc', upToVersion: 12 }));
+  await runImport(suite.h, importInput(dir, cat, { name: 'trunc', upToVersion: 12 }));
   for (const v of [13, 14, 15])
     fs.rmSync(path.join(dir, '_delta_log', `${String(v).padStart(20, '0')}.json`));
   const t0 = Date.now();
-  const err = await runImport(h, importInput(dir, cat, { name: 'trunc' })).then(
+  const err = await runImport(suite.h, importInput(dir, cat, { name: 'trunc' })).then(
     () => null,
     (e: unknown) => e,
   );

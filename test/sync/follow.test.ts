@@ -6,8 +6,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openCatalog } from '../../catalog/open';
-import type { CatalogStore } from '../../catalog/store';
 import { defaultDeps, type ActivityDeps } from '../../activities/deps';
 import { awaitImport, startImport } from '../../client/import-client';
 import { followStatus, startFollow, stopFollow, syncInput } from '../../client/sync-client';
@@ -16,27 +14,11 @@ import { syncOnceWorkflow } from '../../workflows';
 import { SA_IMPORTED_VERSION, SA_LAG_SECONDS } from '../../workflows/search-attributes';
 import { importInput, sessionOf } from '../support/import';
 import { expectParityAtEveryVersion } from '../support/parity';
-import { temporalHarness, type TemporalHarness } from '../support/temporal';
-import { append, lastVersion, liveTable, scratch, sleep, waitFor, waitForVersion } from './helpers';
+import { integrationSuite } from '../support/suite';
+import { append, lastVersion, liveTable, sleep, waitFor, waitForVersion } from './helpers';
 
-let h: TemporalHarness;
-const tmp = scratch('follow');
-const stores: CatalogStore[] = [];
-const open = async (url: string): Promise<CatalogStore> => {
-  const s = await openCatalog(url);
-  stores.push(s);
-  return s;
-};
-
-beforeAll(async () => {
-  h = await temporalHarness();
-});
-
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await h?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const suite = integrationSuite('sync-follow');
+const { tmp, open } = suite;
 
 test('follow: bursts of commits and a checkpoint converge with parity at every version; lag 0; stop signal', async () => {
   const dir = await liveTable(path.join(tmp, 'live'), 12);
@@ -44,8 +26,8 @@ test('follow: bursts of commits and a checkpoint converge with parity at every v
   const input = syncInput({ source: dir, catalog });
   const store = await open(catalog);
   let latest = 11;
-  await h.withWorker(async () => {
-    const f = await startFollow(h.client, h.env, input, {
+  await suite.h.withWorker(async () => {
+    const f = await startFollow(suite.h.client, suite.h.env, input, {
       pollIntervalMs: 100,
       longPollMs: 1000,
       continueAsNewAfterPolls: 4,
@@ -60,7 +42,7 @@ test('follow: bursts of commits and a checkpoint converge with parity at every v
     await waitForVersion(store, input.name, latest);
     // continue-as-new after 4 polls carries the state (rounds, samples) into the next run
     const st = await waitFor('follow status caught up after continue-as-new', async () => {
-      const s = await followStatus(h.client, f.workflowId);
+      const s = await followStatus(suite.h.client, f.workflowId);
       return s.importedVersion === latest && s.lagSeconds === 0 && s.continuedAsNew >= 1 ? s : undefined;
     });
     expect(st.sourceVersion).toBe(latest);
@@ -75,7 +57,7 @@ test('follow: bursts of commits and a checkpoint converge with parity at every v
       return lag === 0 && d.typedSearchAttributes.get(SA_IMPORTED_VERSION) === latest ? lag : undefined;
     });
     expect(sa).toBe(0);
-    await stopFollow(h.client, f.workflowId);
+    await stopFollow(suite.h.client, f.workflowId);
     const final = await f.handle.result();
     expect(final.stopping).toBe(true);
     expect(final.importedVersion).toBe(latest);
@@ -115,38 +97,49 @@ test('single writer: a manual import attaches to the follow round running under 
   const store = await open(catalog);
   const gated = gatedDeps();
   const { worker, close } = await createImportWorker({
-    connection: h.native,
+    connection: suite.h.native,
     namespace: 'default',
-    taskQueue: h.taskQueue,
+    taskQueue: suite.h.taskQueue,
     deps: gated.deps,
   });
   try {
     await worker.runUntil(async () => {
       // 1. the follow's round holds the import id (blocked in planImport); a manual import attaches to it
       gated.close();
-      const f = await startFollow(h.client, h.env, input, { pollIntervalMs: 100, longPollMs: 1000 });
-      const child = h.client.workflow.getHandle(input.importWorkflowId);
+      const f = await startFollow(suite.h.client, suite.h.env, input, {
+        pollIntervalMs: 100,
+        longPollMs: 1000,
+      });
+      const child = suite.h.client.workflow.getHandle(input.importWorkflowId);
       const d = await waitFor('follow child import running', async () => {
         const x = await child.describe();
         return x.status.name === 'RUNNING' ? x : undefined;
       });
       expect(d.parentExecution?.workflowId).toBe(f.workflowId);
-      const manual = await startImport(sessionOf(h), h.env, importInput(dir, catalog, { name: 'writer' }));
+      const manual = await startImport(
+        sessionOf(suite.h),
+        suite.h.env,
+        importInput(dir, catalog, { name: 'writer' }),
+      );
       expect(manual.attached).toBe(true);
       expect(manual.workflowId).toBe(input.importWorkflowId);
       gated.open();
       const r = await awaitImport(manual, null);
       expect(r.targetVersion).toBe(5);
-      await stopFollow(h.client, f.workflowId);
+      await stopFollow(suite.h.client, f.workflowId);
       await f.handle.result();
 
       // 2. a manual import holds the id; a scheduled-style round waits for it instead of writing too
       const latest = await append(dir, 5, 3);
       gated.close();
-      const manual2 = await startImport(sessionOf(h), h.env, importInput(dir, catalog, { name: 'writer' }));
+      const manual2 = await startImport(
+        sessionOf(suite.h),
+        suite.h.env,
+        importInput(dir, catalog, { name: 'writer' }),
+      );
       expect(manual2.attached).toBe(false);
-      const round = h.client.workflow.execute(syncOnceWorkflow, {
-        taskQueue: h.taskQueue,
+      const round = suite.h.client.workflow.execute(syncOnceWorkflow, {
+        taskQueue: suite.h.taskQueue,
         workflowId: `sync-round-${Date.now()}`,
         args: [input],
       });

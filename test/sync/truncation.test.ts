@@ -5,7 +5,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openCatalog } from '../../catalog/open';
 import type { CatalogStore } from '../../catalog/store';
 import { DeltaSqlError } from '../../common/errors';
 import { DeltaTable } from '../../delta/table';
@@ -15,22 +14,11 @@ import { syncOnceWorkflow } from '../../workflows';
 import type { SyncInput } from '../../workflows/sync-types';
 import { importInput, runImport } from '../support/import';
 import { expectParityAtEveryVersion } from '../support/parity';
-import { temporalHarness, type TemporalHarness } from '../support/temporal';
-import { liveTable, scratch } from './helpers';
+import { integrationSuite } from '../support/suite';
+import { liveTable } from './helpers';
 
-let h: TemporalHarness;
-const tmp = scratch('truncation');
-const stores: CatalogStore[] = [];
-
-beforeAll(async () => {
-  h = await temporalHarness();
-});
-
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await h?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const suite = integrationSuite('sync-truncation');
+const { tmp, open } = suite;
 
 const logFile = (dir: string, v: number, ext: string): string =>
   path.join(dir, '_delta_log', `${String(v).padStart(20, '0')}.${ext}`);
@@ -43,8 +31,8 @@ function removeCommits(dir: string, from: number, to: number): void {
 }
 
 const runRound = (input: SyncInput) =>
-  h.client.workflow.execute(syncOnceWorkflow, {
-    taskQueue: h.taskQueue,
+  suite.h.client.workflow.execute(syncOnceWorkflow, {
+    taskQueue: suite.h.taskQueue,
     workflowId: `sync-round-${input.name}-${Date.now()}`,
     args: [input],
   });
@@ -53,10 +41,9 @@ const runRound = (input: SyncInput) =>
 async function importedUpTo12(name: string): Promise<{ dir: string; catalog: string; store: CatalogStore }> {
   const dir = await liveTable(path.join(tmp, name), 30);
   const catalog = `sqlite:///${path.join(tmp, `${name}.db`)}`;
-  const r = await runImport(h, importInput(dir, catalog, { name, upToVersion: 12 }));
+  const r = await runImport(suite.h, importInput(dir, catalog, { name, upToVersion: 12 }));
   expect(r.targetVersion).toBe(12);
-  const store = await openCatalog(catalog);
-  stores.push(store);
+  const store = await open(catalog);
   return { dir, catalog, store };
 }
 
@@ -66,12 +53,12 @@ test('commits right after the last imported version were removed: the round and 
   // the table itself is still readable (checkpoint 20 and the commits after it)
   expect(await (await DeltaTable.open(dir)).latestVersion()).toBe(29);
   const input = syncInput({ source: dir, catalog, name: 'trunc' });
-  const [roundErr, followErr] = await h.withWorker(async () => {
+  const [roundErr, followErr] = await suite.h.withWorker(async () => {
     const a = await runRound(input).then(
       () => null,
       (e: unknown) => unwrapFailure(e),
     );
-    const f = await startFollow(h.client, h.env, input, { pollIntervalMs: 100, longPollMs: 500 });
+    const f = await startFollow(suite.h.client, suite.h.env, input, { pollIntervalMs: 100, longPollMs: 500 });
     const b = await f.handle.result().then(
       () => null,
       (e: unknown) => unwrapFailure(e),
@@ -93,7 +80,7 @@ test('cleanup of commits the catalog already holds does not disturb the next rou
   const { dir, catalog, store } = await importedUpTo12('cleaned');
   removeCommits(dir, 0, 9); // older than checkpoint 10: a normal log cleanup
   const input = syncInput({ source: dir, catalog, name: 'cleaned' });
-  const r = await h.withWorker(() => runRound(input));
+  const r = await suite.h.withWorker(() => runRound(input));
   expect(r).toMatchObject({
     status: 'imported',
     fromVersion: 13,
@@ -101,7 +88,7 @@ test('cleanup of commits the catalog already holds does not disturb the next rou
     versionsImported: 17,
     lagSeconds: 0,
   });
-  const again = await h.withWorker(() => runRound(input));
+  const again = await suite.h.withWorker(() => runRound(input));
   expect(again.status).toBe('up-to-date');
   // versions 10..29 are still reconstructable from the log: compare each with the catalog
   const row = await store.findTable('cleaned');
@@ -120,7 +107,7 @@ test('a sync round on a path with no Delta log fails with TableNotFound instead 
     source: path.join(tmp, 'no-such-table'),
     catalog: `sqlite:///${path.join(tmp, 'none.db')}`,
   });
-  const err = await h
+  const err = await suite.h
     .withWorker(() => runRound(input))
     .then(
       () => null,
