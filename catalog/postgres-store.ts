@@ -88,6 +88,19 @@ abstract class PgBase implements SqlDriver {
       wrap(e, this.where);
     }
   }
+  /** Positional rows (`rowMode: 'array'`): no per-row object for large reads such as file lists. */
+  async queryArrays(sql: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+    try {
+      const r = await this.runner().query<unknown[]>({
+        text: numbered(this.sql(sql)),
+        values: params as SqlValue[],
+        rowMode: 'array',
+      });
+      return r.rows;
+    } catch (e) {
+      wrap(e, this.where);
+    }
+  }
   async exec(sql: string): Promise<void> {
     try {
       await this.runner().query(this.sql(sql));

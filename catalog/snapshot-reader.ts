@@ -16,10 +16,8 @@ import {
   type SnapshotJson,
 } from '../delta/snapshot-json';
 import type { SnapshotQuery } from './store';
-import type { Row, SqlDriver } from './sql';
+import type { Row, SqlDriver, SqlValue } from './sql';
 import { requireTable } from './tables';
-
-const num = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
 
 /** Parse a stored raw line (`{"add": {...}}` or a bare body) with an action schema. */
 export function parseRaw<S extends z.ZodTypeAny>(
@@ -44,41 +42,79 @@ export function parseRaw<S extends z.ZodTypeAny>(
   return p.data;
 }
 
-const FileRow = z.object({
-  path: z.string(),
-  size: num,
-  modification_time: num,
-  partition_values: z.string().nullable(),
-  deletion_vector: z.string().nullable(),
-  stats: z.string().nullable(),
-});
+/** Columns a FileJson needs, in the positional order `fileFromRow` reads them (never `raw`). */
+const FILE_COLUMNS = 'path, size, modification_time, partition_values, deletion_vector, stats';
+
+/** Drivers that can return positional rows: no per-row object, far less garbage for 1M files. */
+export interface ArrayRowDriver {
+  queryArrays(sql: string, params?: readonly SqlValue[]): Promise<unknown[][]>;
+}
+
+const hasArrayRows = (db: SqlDriver): db is SqlDriver & ArrayRowDriver =>
+  typeof (db as Partial<ArrayRowDriver>).queryArrays === 'function';
+
+/** Positional rows of `select` (a plain column list); falls back to object rows for other drivers. */
+async function queryArrays(db: SqlDriver, sql: string, cols: readonly string[], params: SqlValue[]) {
+  if (hasArrayRows(db)) return db.queryArrays(sql, params);
+  return (await db.query(sql, params)).map((r) => cols.map((c) => r[c]));
+}
+
+/** BIGINT columns arrive as strings from pg and as numbers from SQLite. */
+const toNum = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const isNum = (v: unknown): boolean =>
+  typeof v === 'number' || (typeof v === 'string' && v !== '' && Number.isFinite(Number(v)));
 
 /**
- * A file entry from its columns. The columns were written from the zod-validated add body, so
- * this equals fileJson(parse(raw)) without re-validating every raw line (1M files stay fast).
+ * A file entry from its columns. The catalog wrote these columns itself from the zod-validated add
+ * body, so a cheap type check replaces a per-row zod parse (which dominated 1M-file snapshots);
+ * `fileJson` still builds the entry so the key order is the log reader's.
  */
-function fileFromRow(r: unknown, where: string): FileJson {
-  const p = FileRow.safeParse(r);
-  if (!p.success)
-    throw new DeltaSqlError('CatalogError', `malformed dl_add_files row in ${where}: ${p.error.message}`);
-  const d = p.data;
+function fileFromRow(r: unknown[], where: string): FileJson {
+  const [path, size, mtime, pv, dv, stats] = r;
+  if (
+    typeof path !== 'string' ||
+    !isNum(size) ||
+    !isNum(mtime) ||
+    (pv !== null && typeof pv !== 'string') ||
+    (dv !== null && typeof dv !== 'string') ||
+    (stats !== null && typeof stats !== 'string')
+  ) {
+    throw new DeltaSqlError('CatalogError', `malformed dl_add_files row in ${where} (path ${String(path)})`);
+  }
+  let partitionValues: Record<string, string | null> | null = null;
+  try {
+    if (pv !== null) partitionValues = JSON.parse(pv) as Record<string, string | null>;
+  } catch (e) {
+    throw new DeltaSqlError('CatalogError', `stored partition_values of ${path} in ${where} is not JSON`, {
+      cause: e,
+    });
+  }
   return fileJson({
-    path: d.path,
-    size: d.size,
-    modificationTime: d.modification_time,
-    partitionValues:
-      d.partition_values === null ? null : (JSON.parse(d.partition_values) as Record<string, string | null>),
-    deletionVector:
-      d.deletion_vector === null ? null : DeletionVectorSchema.parse(JSON.parse(d.deletion_vector)),
-    stats: d.stats,
+    path,
+    size: toNum(size),
+    modificationTime: toNum(mtime),
+    partitionValues,
+    // Rare; keeps the full schema check for the nested DV object.
+    deletionVector: dv === null ? null : parseRaw(dv, 'deletionVector', DeletionVectorSchema, where),
+    stats,
   });
 }
 
+/** `WHERE` of the two validity range scans (see `validAt`); params are [id, v] and [id, v, v]. */
+const OPEN_AT = (endCol: string): string => `table_id = ? AND ${endCol} IS NULL AND version <= ?`;
+const ENDED_AFTER = (endCol: string): string => `table_id = ? AND ${endCol} > ? AND version <= ?`;
+
 /**
  * Rows of `table` valid at V: still open (end IS NULL) or closed after V, and started by V. Two
- * index range scans on (table_id, end, version) instead of one OR, so each is indexable; the cost
- * is the rows active at V plus those ended after V, never the whole history.
+ * index range scans on (table_id, end, version) instead of one OR, so each is indexable; the
+ * cost is the rows active at V plus those ended after V, never the whole history. One UNION ALL
+ * statement, so both halves see the same database snapshot: a version committed meanwhile moves
+ * a row from "open" to "ended after V", never into both halves or neither.
  */
+const validAtSql = (select: string, table: string, endCol: string): string =>
+  `SELECT ${select} FROM {T:${table}} WHERE ${OPEN_AT(endCol)} ` +
+  `UNION ALL SELECT ${select} FROM {T:${table}} WHERE ${ENDED_AFTER(endCol)}`;
+
 async function validAt(
   db: SqlDriver,
   select: string,
@@ -87,15 +123,14 @@ async function validAt(
   id: string,
   v: number,
 ): Promise<Row[]> {
-  const open = await db.query(
-    `SELECT ${select} FROM {T:${table}} WHERE table_id = ? AND ${endCol} IS NULL AND version <= ?`,
-    [id, v],
-  );
-  const ended = await db.query(
-    `SELECT ${select} FROM {T:${table}} WHERE table_id = ? AND ${endCol} > ? AND version <= ?`,
-    [id, v, v],
-  );
-  return open.concat(ended);
+  return db.query(validAtSql(select, table, endCol), [id, v, id, v, v]);
+}
+
+/** The add files valid at V as FileJson, in no particular order (`snapshotJson` sorts). */
+async function filesAt(db: SqlDriver, id: string, v: number, where: string): Promise<FileJson[]> {
+  const sql = validAtSql(FILE_COLUMNS, 'dl_add_files', 'removed_version');
+  const rows = await queryArrays(db, sql, FILE_COLUMNS.split(', '), [id, v, id, v, v]);
+  return rows.map((r) => fileFromRow(r, where));
 }
 
 async function resolveVersion(
@@ -148,48 +183,39 @@ export async function readSnapshot(db: SqlDriver, idOrName: string, q: SnapshotQ
   const id = t.tableId;
   const v = await resolveVersion(db, id, t.name, q, t.firstVersion, t.lastVersion);
   const where = `catalog table ${t.name} at version ${v}`;
-  const ts = await db.query(
-    `SELECT commit_timestamp FROM {T:dl_table_versions} WHERE table_id = ? AND version = ?`,
-    [id, v],
-  );
+  // Independent statements, each exact for V on its own: run them concurrently (pool on Postgres).
+  const [ts, protoRaw, metaRaw, fileRows, txnRows, doms] = await Promise.all([
+    db.query(`SELECT commit_timestamp FROM {T:dl_table_versions} WHERE table_id = ? AND version = ?`, [
+      id,
+      v,
+    ]),
+    latestRaw(db, 'dl_protocol_updates', id, v),
+    latestRaw(db, 'dl_metadata_updates', id, v),
+    q.includeFiles
+      ? filesAt(db, id, v, where)
+      : validAt(db, 'COUNT(*) AS n, COALESCE(SUM(size), 0) AS s', 'dl_add_files', 'removed_version', id, v),
+    validAt(db, 'app_id, txn_version', 'dl_txns', 'superseded_version', id, v),
+    validAt(db, 'domain, configuration, removed', 'dl_domain_metadata', 'superseded_version', id, v),
+  ]);
   if (ts.length === 0)
     throw new DeltaSqlError('VersionNotFound', `version ${v} missing from dl_table_versions (${where})`);
-
-  const protoRaw = await latestRaw(db, 'dl_protocol_updates', id, v);
   if (protoRaw === null)
     throw new DeltaSqlError('MissingProtocol', `no protocol action at or before ${where}`);
-  const metaRaw = await latestRaw(db, 'dl_metadata_updates', id, v);
   if (metaRaw === null)
     throw new DeltaSqlError('MissingMetadata', `no metaData action at or before ${where}`);
 
-  const files: FileJson[] = [];
+  const files = q.includeFiles ? (fileRows as FileJson[]) : [];
   let numFiles = 0;
   let sizeBytes = 0;
-  if (q.includeFiles) {
-    const cols = 'path, size, modification_time, partition_values, deletion_vector, stats';
-    for (const r of await validAt(db, cols, 'dl_add_files', 'removed_version', id, v))
-      files.push(fileFromRow(r, where));
-  } else {
-    const agg = 'COUNT(*) AS n, COALESCE(SUM(size), 0) AS s';
-    for (const r of await validAt(db, agg, 'dl_add_files', 'removed_version', id, v)) {
+  if (!q.includeFiles) {
+    for (const r of fileRows as Row[]) {
       numFiles += Number(r.n);
       sizeBytes += Number(r.s);
     }
   }
-
   const txns: Record<string, number> = {};
-  for (const r of await validAt(db, 'app_id, txn_version', 'dl_txns', 'superseded_version', id, v)) {
-    txns[String(r.app_id)] = Number(r.txn_version);
-  }
+  for (const r of txnRows) txns[String(r.app_id)] = Number(r.txn_version);
   const domainMetadata: Record<string, string> = {};
-  const doms = await validAt(
-    db,
-    'domain, configuration, removed',
-    'dl_domain_metadata',
-    'superseded_version',
-    id,
-    v,
-  );
   for (const r of doms) if (!r.removed) domainMetadata[String(r.domain)] = String(r.configuration);
 
   const out = snapshotJson({

@@ -54,9 +54,19 @@ class SqliteConn implements SqlDriver {
     try {
       const s = this.stmt(sql);
       const args = params.map(bind);
-      if (s.reader) return s.all(...args) as Row[];
+      // Statements are cached and shared with queryArrays, which switches on raw mode.
+      if (s.reader) return s.raw(false).all(...args) as Row[];
       s.run(...args);
       return [];
+    } catch (e) {
+      wrap(e, this.file);
+    }
+  }
+  /** Positional rows (`raw` mode): no per-row object for large reads such as file lists. */
+  async queryArrays(sql: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+    try {
+      const s = this.stmt(sql);
+      return s.raw(true).all(...params.map(bind)) as unknown[][];
     } catch (e) {
       wrap(e, this.file);
     }
@@ -132,6 +142,9 @@ export class SqliteDriver implements SqlDriver {
 
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
     return this.mutex.run(() => this.conn.query(sql, params));
+  }
+  queryArrays(sql: string, params?: readonly SqlValue[]): Promise<unknown[][]> {
+    return this.mutex.run(() => this.conn.queryArrays(sql, params));
   }
   exec(sql: string): Promise<void> {
     return this.mutex.run(() => this.conn.exec(sql));
