@@ -1,11 +1,11 @@
 /**
  * Stream the actions of one checkpoint: classic or multi-part parquet, or V2 (UUID-named JSON or
- * parquet) with its sidecar files expanded from `_delta_log/_sidecars/`. Parquet is decoded with
- * hyparquet one row group at a time, so memory is bounded by a row group, not by the checkpoint.
+ * parquet) with its sidecar files expanded from `_delta_log/_sidecars/`. Parquet is read through
+ * ranged reads and decoded page by page in row batches (parquet-stream.ts), so memory is bounded by
+ * a batch, not by the row group or the checkpoint (delta-rs writes 1M rows as one row group).
  * Each row becomes a LogAction whose `raw` is the row's JSON with nulls dropped (map entries keep
  * their null values: a null partition value is data) and int64 as numbers.
  */
-import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { DeltaSqlError } from '../common/errors';
 import type { ObjectStore } from '../storage/object-store';
@@ -13,10 +13,13 @@ import { displayPath, isNotFound } from '../storage/storage-error';
 import type { LogAction, SidecarAction } from './actions';
 import { ActionShapeError, toLogAction } from './action-parse';
 import { SIDECAR_DIR } from './log-path';
+import { type ByteSource, parquetRowBatches, readParquetMetadata } from './parquet-stream';
 import type { CheckpointRef } from './table';
 
 /** Delta's map-typed fields: their entries are data, so null values inside them are kept. */
 const MAP_FIELDS = new Set(['partitionValues', 'tags', 'configuration', 'options']);
+
+const EMPTY_ROW: Record<string, unknown> = {};
 
 const corrupt = (file: string, why: string, cause?: unknown): DeltaSqlError =>
   new DeltaSqlError('CorruptCheckpoint', `corrupt checkpoint ${file}: ${why}`, { file, cause });
@@ -54,37 +57,76 @@ interface Counter {
   seq: number;
 }
 
-/** Rows of one parquet checkpoint file, row group by row group. */
-async function* parquetActions(buf: Buffer, file: string, counter: Counter): AsyncGenerator<LogAction> {
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+/**
+ * Bytes of one checkpoint file: ranged reads when the store has them (memory stays bounded by the
+ * decoder's windows), else the whole object once, read in place without a copy.
+ */
+async function openSource(
+  store: ObjectStore,
+  rel: string,
+  knownSize: number | undefined,
+  what: string,
+): Promise<ByteSource> {
+  const file = displayPath(store.root, rel);
+  const missing = (cause?: unknown): DeltaSqlError =>
+    new DeltaSqlError('IncompleteCheckpoint', `${what} ${file} is missing`, { file, cause });
+  const getRange = store.getRange?.bind(store);
+  if (!getRange) {
+    const buf = await fetchObject(store, rel, what);
+    return { size: buf.byteLength, read: async (start, end) => buf.subarray(start, end) };
+  }
+  let size = knownSize;
+  if (size === undefined || size <= 0) {
+    const meta = await store.head(rel);
+    if (!meta) throw missing();
+    size = meta.size;
+  }
+  return {
+    size,
+    read: async (start, end) => {
+      try {
+        return await getRange(rel, start, end);
+      } catch (e) {
+        throw isNotFound(e) ? missing(e) : e;
+      }
+    },
+  };
+}
+
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Rows of one parquet checkpoint file, in bounded row batches (see parquet-stream.ts). */
+async function* parquetActions(src: ByteSource, file: string, counter: Counter): AsyncGenerator<LogAction> {
   let metadata;
   try {
-    metadata = await parquetMetadataAsync(ab);
+    metadata = await readParquetMetadata(src);
   } catch (e) {
-    throw corrupt(file, `unreadable parquet footer (${e instanceof Error ? e.message : String(e)})`, e);
+    if (e instanceof DeltaSqlError) throw e;
+    throw corrupt(file, `unreadable parquet footer (${reason(e)})`, e);
   }
+  const batches = parquetRowBatches(src, metadata, { compressors });
   let rowStart = 0;
-  for (const rg of metadata.row_groups) {
-    const rowEnd = rowStart + Number(rg.num_rows);
-    let rows: Record<string, unknown>[];
+  for (;;) {
+    let next;
     try {
-      rows = await parquetReadObjects({ file: ab, metadata, rowStart, rowEnd, compressors });
+      next = await batches.next();
     } catch (e) {
-      throw corrupt(
-        file,
-        `unreadable rows ${rowStart}..${rowEnd} (${e instanceof Error ? e.message : String(e)})`,
-        e,
-      );
+      if (e instanceof DeltaSqlError) throw e;
+      throw corrupt(file, `unreadable rows after row ${rowStart} (${reason(e)})`, e);
     }
-    for (const row of rows) {
-      const clean = cleanValue(row) as Record<string, unknown>;
+    if (next.done) return;
+    const rows = next.value;
+    rowStart += rows.length;
+    for (let i = 0; i < rows.length; i++) {
+      const clean = cleanValue(rows[i]) as Record<string, unknown>;
+      // Drop the decoded row as soon as it is converted.
+      rows[i] = EMPTY_ROW;
       const seq = counter.seq++;
       // A checkpoint row holds one action column set; everything else is null.
       for (const [key, body] of Object.entries(clean)) {
         yield toAction({ [key]: body }, file, seq);
       }
     }
-    rowStart = rowEnd;
   }
 }
 
@@ -136,10 +178,9 @@ export async function* readCheckpoint(store: ObjectStore, ref: CheckpointRef): A
   const sidecars: { path: string; from: string }[] = [];
   for (const meta of ref.files) {
     const file = displayPath(store.root, meta.path);
-    const buf = await fetchObject(store, meta.path, 'checkpoint file');
     const actions = meta.path.endsWith('.json')
-      ? jsonActions(buf, file, counter)
-      : parquetActions(buf, file, counter);
+      ? jsonActions(await fetchObject(store, meta.path, 'checkpoint file'), file, counter)
+      : parquetActions(await openSource(store, meta.path, meta.size, 'checkpoint file'), file, counter);
     for await (const a of actions) {
       if (a.type === 'sidecar') sidecars.push({ path: (a.body as SidecarAction).path, from: file });
       yield a;
@@ -148,8 +189,8 @@ export async function* readCheckpoint(store: ObjectStore, ref: CheckpointRef): A
   for (const sc of sidecars) {
     const rel = sidecarRelPath(store, sc.path, sc.from);
     const file = displayPath(store.root, rel);
-    const buf = await fetchObject(store, rel, `sidecar of ${sc.from}:`);
-    for await (const a of parquetActions(buf, file, counter)) {
+    const src = await openSource(store, rel, undefined, `sidecar of ${sc.from}:`);
+    for await (const a of parquetActions(src, file, counter)) {
       if (a.type === 'add' || a.type === 'remove') yield a;
       else throw corrupt(file, `sidecar files may hold only add and remove actions, found ${a.type}`);
     }

@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { ObjectMeta, ObjectStore } from './object-store';
+import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
 import { StorageError, displayPath } from './storage-error';
 
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR']);
@@ -77,6 +77,29 @@ export class LocalStore implements ObjectStore {
       return await fsp.readFile(this.abs(rel));
     } catch (e) {
       throw this.fail('read', rel, e);
+    }
+  }
+
+  async getRange(rel: string, start: number, endExclusive: number): Promise<Buffer> {
+    checkRange(rel, start, endExclusive);
+    const len = endExclusive - start;
+    if (len === 0) return Buffer.alloc(0);
+    let fh;
+    try {
+      fh = await fsp.open(this.abs(rel), 'r');
+      // Own ArrayBuffer (not the shared pool), so consumers can hand it on without copying.
+      const buf = Buffer.allocUnsafeSlow(len);
+      let got = 0;
+      while (got < len) {
+        const { bytesRead } = await fh.read(buf, got, len - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === len ? buf : buf.subarray(0, got);
+    } catch (e) {
+      throw this.fail('read', rel, e);
+    } finally {
+      await fh?.close();
     }
   }
 

@@ -18,8 +18,26 @@ export interface ObjectStore {
   list(prefix: string, opts?: { startAfter?: string }): AsyncIterable<ObjectMeta>;
   /** Whole object. Throws StorageError; a missing object throws with `notFound: true`. */
   get(path: string): Promise<Buffer>;
+  /**
+   * Bytes [start, endExclusive) of an object; fewer only when the object ends first. Optional:
+   * readers of large files (parquet checkpoints) use it to stay within bounded memory and fall
+   * back to `get` without it. Throws like `get` (`notFound: true` when missing).
+   */
+  getRange?(path: string, start: number, endExclusive: number): Promise<Buffer>;
   /** Metadata, or null when the object does not exist. */
   head(path: string): Promise<ObjectMeta | null>;
   put(path: string, body: Buffer | string): Promise<void>;
   delete(path: string): Promise<void>;
+}
+
+/** Reject nonsensical byte ranges before any I/O (a programming error, not a storage failure). */
+export function checkRange(rel: string, start: number, endExclusive: number): void {
+  if (
+    !Number.isSafeInteger(start) ||
+    !Number.isSafeInteger(endExclusive) ||
+    start < 0 ||
+    endExclusive < start
+  ) {
+    throw new RangeError(`invalid byte range [${start}, ${endExclusive}) for ${rel}`);
+  }
 }

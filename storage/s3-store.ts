@@ -12,11 +12,21 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { ObjectMeta, ObjectStore } from './object-store';
+import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
 import { StorageError } from './storage-error';
 
 const DEFAULT_REGION = 'us-east-1';
 const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
+const RANGE_NOT_SATISFIABLE = 416;
+
+/** The response body as a Buffer over the SDK's bytes (no second copy). */
+async function bodyBuffer(
+  body: { transformToByteArray(): Promise<Uint8Array> } | undefined,
+): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const bytes = await body.transformToByteArray();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 export interface S3Location {
   bucket: string;
@@ -108,9 +118,27 @@ export class S3Store implements ObjectStore {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }),
       );
-      if (!out.Body) return Buffer.alloc(0);
-      return Buffer.from(await out.Body.transformToByteArray());
+      return await bodyBuffer(out.Body);
     } catch (e) {
+      throw this.fail('get', rel, e);
+    }
+  }
+
+  async getRange(rel: string, start: number, endExclusive: number): Promise<Buffer> {
+    checkRange(rel, start, endExclusive);
+    if (endExclusive === start) return Buffer.alloc(0);
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.loc.bucket,
+          Key: this.key(rel),
+          Range: `bytes=${start}-${endExclusive - 1}`,
+        }),
+      );
+      return await bodyBuffer(out.Body);
+    } catch (e) {
+      // A range starting at or past the end is "unsatisfiable": that is an empty read, as on disk.
+      if ((e as AwsLikeError).$metadata?.httpStatusCode === RANGE_NOT_SATISFIABLE) return Buffer.alloc(0);
       throw this.fail('get', rel, e);
     }
   }
