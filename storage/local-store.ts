@@ -8,6 +8,7 @@ import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
 import { StorageError, displayPath } from './storage-error';
 
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR']);
+const STAT_CONCURRENCY = 64;
 
 export class LocalStore implements ObjectStore {
   readonly root: string;
@@ -61,14 +62,29 @@ export class LocalStore implements ObjectStore {
       if (NOT_FOUND_CODES.has((e as NodeJS.ErrnoException)?.code ?? '')) return;
       throw this.fail('list', dirRel, e);
     }
+    const files: string[] = [];
     for (const e of entries) {
       const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
       if (e.isDirectory()) {
         if (mayHold(rel)) await this.walk(rel, out, wanted, mayHold);
-      } else if (e.isFile() && wanted(rel)) {
-        const st = await fsp.stat(this.abs(rel));
-        out.push({ path: rel, size: st.size, lastModified: Math.floor(st.mtimeMs) });
-      }
+      } else if (e.isFile() && wanted(rel)) files.push(rel);
+    }
+    // A 100k-version log is 100k+ files: stat them concurrently, a bounded number at a time.
+    // A file removed since readdir (log cleanup racing the listing) is simply not listed.
+    for (let i = 0; i < files.length; i += STAT_CONCURRENCY) {
+      const chunk = files.slice(i, i + STAT_CONCURRENCY);
+      const stats = await Promise.all(
+        chunk.map((rel) =>
+          fsp.stat(this.abs(rel)).catch((e: NodeJS.ErrnoException) => {
+            if (NOT_FOUND_CODES.has(e?.code ?? '')) return null;
+            throw this.fail('stat', rel, e);
+          }),
+        ),
+      );
+      chunk.forEach((rel, k) => {
+        const st = stats[k];
+        if (st) out.push({ path: rel, size: st.size, lastModified: Math.floor(st.mtimeMs) });
+      });
     }
   }
 
