@@ -42,16 +42,20 @@ export class LocalStore implements ObjectStore {
       const after = opts.startAfter;
       return after === undefined || after.startsWith(d) || d > after;
     };
-    const found: ObjectMeta[] = [];
-    await this.walk(dirRel, found, wanted, mayHold);
-    found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    yield* found;
+    // Names first (readdir is cheap), then stat in sorted order a window at a time, so a caller
+    // that stops early (DeltaTable.open looks for the first log file) pays for one window only.
+    const names: string[] = [];
+    await this.walk(dirRel, names, wanted, mayHold);
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < names.length; i += STAT_CONCURRENCY) {
+      yield* await this.statAll(names.slice(i, i + STAT_CONCURRENCY));
+    }
   }
 
-  /** Collect files under dirRel that pass `wanted`; stat only those. */
+  /** Collect the paths of files under dirRel that pass `wanted`. */
   private async walk(
     dirRel: string,
-    out: ObjectMeta[],
+    out: string[],
     wanted: (rel: string) => boolean,
     mayHold: (dir: string) => boolean,
   ): Promise<void> {
@@ -62,30 +66,30 @@ export class LocalStore implements ObjectStore {
       if (NOT_FOUND_CODES.has((e as NodeJS.ErrnoException)?.code ?? '')) return;
       throw this.fail('list', dirRel, e);
     }
-    const files: string[] = [];
     for (const e of entries) {
       const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
       if (e.isDirectory()) {
         if (mayHold(rel)) await this.walk(rel, out, wanted, mayHold);
-      } else if (e.isFile() && wanted(rel)) files.push(rel);
+      } else if (e.isFile() && wanted(rel)) out.push(rel);
     }
-    // A 100k-version log is 100k+ files: stat them concurrently, a bounded number at a time.
-    // A file removed since readdir (log cleanup racing the listing) is simply not listed.
-    for (let i = 0; i < files.length; i += STAT_CONCURRENCY) {
-      const chunk = files.slice(i, i + STAT_CONCURRENCY);
-      const stats = await Promise.all(
-        chunk.map((rel) =>
-          fsp.stat(this.abs(rel)).catch((e: NodeJS.ErrnoException) => {
-            if (NOT_FOUND_CODES.has(e?.code ?? '')) return null;
-            throw this.fail('stat', rel, e);
-          }),
-        ),
-      );
-      chunk.forEach((rel, k) => {
-        const st = stats[k];
-        if (st) out.push({ path: rel, size: st.size, lastModified: Math.floor(st.mtimeMs) });
-      });
-    }
+  }
+
+  /** Stat concurrently; a file removed since readdir (log cleanup racing the listing) is left out. */
+  private async statAll(rels: string[]): Promise<ObjectMeta[]> {
+    const stats = await Promise.all(
+      rels.map((rel) =>
+        fsp.stat(this.abs(rel)).catch((e: NodeJS.ErrnoException) => {
+          if (NOT_FOUND_CODES.has(e?.code ?? '')) return null;
+          throw this.fail('stat', rel, e);
+        }),
+      ),
+    );
+    const out: ObjectMeta[] = [];
+    rels.forEach((rel, k) => {
+      const st = stats[k];
+      if (st) out.push({ path: rel, size: st.size, lastModified: Math.floor(st.mtimeMs) });
+    });
+    return out;
   }
 
   async get(rel: string): Promise<Buffer> {
