@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import { DeltaSqlError } from '../common/errors';
 import { addCounts, emptyCounts, type ActionCounts } from '../delta/action-counts';
 import type { Commit, LogAction } from '../delta/actions';
-import type { RunStatus } from '../catalog/store';
+import type { PreparedVersions, RunStatus } from '../catalog/store';
 import type { CheckpointRef, DeltaTable } from '../delta/table';
 import type { ImportInput, ImportPlan, RangeResult, ValidationResult } from '../workflows/types';
 import type { ActivityDeps } from './deps';
@@ -18,6 +18,11 @@ import { validateAgainstLog } from './validate';
 
 /** Heartbeat at most this often from inside streaming loops (the SDK throttles too). */
 const HEARTBEAT_EVERY_ROWS = 10_000;
+/**
+ * A batch (one catalog transaction) also ends once its actions' raw JSON reaches this size, so a
+ * table with very wide actions (large stats) cannot turn `batchSize` actions into gigabytes.
+ */
+export const BATCH_MAX_RAW_CHARS = 96 * 1024 * 1024;
 
 export interface RangeArgs {
   source: string;
@@ -35,6 +40,9 @@ export interface CheckpointArgs {
   version: number;
   batchSize: number;
 }
+
+/** While a statement that cannot report progress runs (VACUUM), heartbeat at this interval. */
+const OPTIMIZE_HEARTBEAT_MS = 10_000;
 
 export interface FinishArgs {
   catalog: string;
@@ -144,35 +152,40 @@ export function createImportActivities(deps: ActivityDeps) {
           return result;
         }
         result.versionsSkipped = start - args.from;
-        // Pipelined: while one batch is being written (PostgreSQL busy), the next one is read and
-        // parsed (Node busy). At most one write is in flight, so versions still land in order.
+        // Pipelined: while one batch is being written (PostgreSQL busy), the next one is read,
+        // parsed and turned into rows (Node busy). At most one write is in flight, so versions
+        // still land in order.
         let inflight: Promise<void> | null = null;
-        const write = async (batch: Commit[]): Promise<void> => {
+        const write = async (batch: PreparedVersions): Promise<void> => {
           const w = await store.writeVersions(args.tableId, batch);
           result.versionsWritten += w.versionsWritten;
           result.versionsSkipped += w.versionsSkipped;
           addCounts(result.counts, w.counts);
-          result.lastVersion = batch[batch.length - 1].version;
+          result.lastVersion = batch.commits[batch.commits.length - 1].version;
           ctx.heartbeat({ lastVersion: result.lastVersion });
         };
         const submit = async (batch: Commit[]): Promise<void> => {
+          const prepared = batch.length === 0 ? null : store.prepareVersions(args.tableId, batch);
           if (inflight) await inflight;
-          if (batch.length === 0) return;
-          inflight = write(batch);
+          if (!prepared) return;
+          inflight = write(prepared);
           // Surfaced by the next submit (or the final await); never an unhandled rejection meanwhile.
           inflight.catch(() => undefined);
         };
         let batch: Commit[] = [];
         let batchActions = 0;
+        let batchChars = 0;
         try {
           for await (const commit of table.commits(start, args.to)) {
             if (ctx.cancellationSignal.aborted) break;
             batch.push(commit);
             batchActions += commit.actions.length;
-            if (batchActions >= args.batchSize) {
+            for (const a of commit.actions) batchChars += a.raw.length;
+            if (batchActions >= args.batchSize || batchChars >= BATCH_MAX_RAW_CHARS) {
               await submit(batch);
               batch = [];
               batchActions = 0;
+              batchChars = 0;
             }
           }
           await submit(batch);
@@ -183,6 +196,20 @@ export function createImportActivities(deps: ActivityDeps) {
         await inflight;
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
         return result;
+      });
+    },
+
+    /** `CatalogStore.optimize` after a large import; heartbeats while the statement runs. */
+    async optimizeCatalog(args: { catalog: string }): Promise<void> {
+      return guarded(async () => {
+        const ctx = Context.current();
+        const store = await deps.catalog(args.catalog);
+        const timer = setInterval(() => ctx.heartbeat(), OPTIMIZE_HEARTBEAT_MS);
+        try {
+          await store.optimize();
+        } finally {
+          clearInterval(timer);
+        }
       });
     },
 

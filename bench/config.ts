@@ -4,6 +4,8 @@
  * few minutes. Table shapes are chosen so the generated logs stay realistic (partitioned, stats,
  * removes) while the checkpoints stay bounded: removes nearly balance adds.
  */
+import { DEFAULT_ACTIONS_PER_ACTIVITY, DEFAULT_BATCH_SIZE } from '../common/config';
+
 export interface TableShape {
   versions: number;
   addsPerVersion: number;
@@ -31,9 +33,6 @@ export interface BenchConfig {
   batchSize: number;
   actionsPerActivity: number;
 }
-
-const CLI_BATCH_SIZE = 5_000;
-const CLI_ACTIONS_PER_ACTIVITY = 100_000;
 
 export const FULL: BenchConfig = {
   mode: 'full',
@@ -75,8 +74,8 @@ export const FULL: BenchConfig = {
   copyRuns: 2,
   snapshotIterations: 5,
   parseAdds: 200_000,
-  batchSize: CLI_BATCH_SIZE,
-  actionsPerActivity: CLI_ACTIONS_PER_ACTIVITY,
+  batchSize: DEFAULT_BATCH_SIZE,
+  actionsPerActivity: DEFAULT_ACTIONS_PER_ACTIVITY,
 };
 
 export const QUICK: BenchConfig = {
@@ -117,6 +116,6 @@ export const QUICK: BenchConfig = {
   copyRuns: 1,
   snapshotIterations: 3,
   parseAdds: 50_000,
-  batchSize: CLI_BATCH_SIZE,
-  actionsPerActivity: CLI_ACTIONS_PER_ACTIVITY,
+  batchSize: DEFAULT_BATCH_SIZE,
+  actionsPerActivity: DEFAULT_ACTIONS_PER_ACTIVITY,
 };

@@ -4,9 +4,11 @@ Two jobs, both printing one JSON line:
   checkpoint <table> <v1,v2,...>   write a checkpoint at each listed version (delta-rs writer)
   rechunk <parquet file> <rows>    rewrite a checkpoint with at most <rows> rows per row group
                                    (pyarrow), the layout Spark's 128 MB parquet blocks give
-  files <table> <version|latest> <iterations>
+  files <table> <version|latest> <iterations> [--uris]
                                    time DeltaTable(path, version=v) + file list, inside python
-                                   (interpreter start-up excluded), once per iteration
+                                   (interpreter start-up excluded), once per iteration; with
+                                   --uris also print the list (from the last iteration, so the
+                                   caller can compare file sets exactly)
 """
 import json
 import sys
@@ -41,15 +43,18 @@ def rechunk(path, rows):
     return {"rows": table.num_rows, "rowGroups": groups, "seconds": time.perf_counter() - t0}
 
 
-def files(path, version, iterations):
+def files(path, version, iterations, with_uris):
     times = []
-    count = None
+    uris = []
     for _ in range(iterations):
         t0 = time.perf_counter()
         dt = DeltaTable(path) if version is None else DeltaTable(path, version=version)
-        count = len(list_files(dt))
+        uris = list_files(dt)
         times.append(time.perf_counter() - t0)
-    return {"seconds": times, "numFiles": count}
+    out = {"seconds": times, "numFiles": len(uris)}
+    if with_uris:
+        out["uris"] = list(uris)
+    return out
 
 
 def main(argv):
@@ -57,9 +62,9 @@ def main(argv):
         out = checkpoint(argv[1], [int(v) for v in argv[2].split(",") if v])
     elif len(argv) == 3 and argv[0] == "rechunk":
         out = rechunk(argv[1], int(argv[2]))
-    elif len(argv) == 4 and argv[0] == "files":
+    elif len(argv) in (4, 5) and argv[0] == "files" and argv[4:] in ([], ["--uris"]):
         version = None if argv[2] == "latest" else int(argv[2])
-        out = files(argv[1], version, int(argv[3]))
+        out = files(argv[1], version, int(argv[3]), len(argv) == 5)
     else:
         sys.stderr.write(__doc__)
         return 2

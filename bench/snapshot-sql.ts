@@ -1,5 +1,6 @@
 /**
- * Focused micro-benchmark of `CatalogStore.snapshot()` on both engines (issue 10, "SQL snapshot"):
+ * Focused micro-benchmark of `CatalogStore.files()` and `CatalogStore.snapshot()` on both engines
+ * (issue 10, "SQL snapshot"):
  * one generated table (2000 versions, 50 adds + 25 removes each) written into a Postgres schema
  * and a SQLite file, then the latest and a middle version timed after a warm-up. Kept separate
  * from the full harness so the catalog owner can rerun it in seconds after a change.
@@ -73,30 +74,51 @@ async function load(url: string, tableDir: string): Promise<void> {
   }
 }
 
-async function measure(
-  label: string,
-  url: string,
-  iterations: number,
-): Promise<Record<string, { numFiles: number; median: number; seconds: number[] }>> {
+interface Timing {
+  numFiles: number;
+  /** `snapshot(...includeFiles)`. */
+  median: number;
+  seconds: number[];
+  /** `files()`: paths only. */
+  filesMedian: number;
+  filesSeconds: number[];
+}
+
+async function measure(label: string, url: string, iterations: number): Promise<Record<string, Timing>> {
   const store = await openCatalog(url);
-  const out: Record<string, { numFiles: number; median: number; seconds: number[] }> = {};
+  const out: Record<string, Timing> = {};
   try {
     const t = await store.findTable(TABLE_NAME);
     if (!t || t.lastVersion === null) throw new Error(`${label}: table ${TABLE_NAME} not loaded`);
     const versions = { latest: t.lastVersion, historical: Math.floor(t.lastVersion / 2) };
     for (const [name, version] of Object.entries(versions)) {
       await store.snapshot(t.tableId, { version, includeFiles: true });
+      await store.files(t.tableId, { version });
       const seconds: number[] = [];
+      const filesSeconds: number[] = [];
       let numFiles = -1;
       for (let i = 0; i < iterations; i++) {
+        const f = await timed(() => store.files(t.tableId, { version }));
+        filesSeconds.push(round(f.seconds, 4));
         const r = await timed(() => store.snapshot(t.tableId, { version, includeFiles: true }));
         seconds.push(round(r.seconds, 4));
         numFiles = r.value.numFiles;
+        if (f.value.length !== numFiles)
+          throw new Error(
+            `${label} v${version}: files() ${f.value.length} paths, snapshot ${numFiles} files`,
+          );
       }
       const agg = await timed(() => store.snapshot(t.tableId, { version, includeFiles: false }));
-      out[name] = { numFiles, median: median(seconds), seconds };
+      out[name] = {
+        numFiles,
+        median: median(seconds),
+        seconds,
+        filesMedian: median(filesSeconds),
+        filesSeconds,
+      };
       console.log(
-        `${label} ${name} v${version}: ${numFiles} files, median ${median(seconds).toFixed(4)}s ` +
+        `${label} ${name} v${version}: ${numFiles} files, files() median ${median(filesSeconds).toFixed(4)}s ` +
+          `[${filesSeconds.join(', ')}]; snapshot median ${median(seconds).toFixed(4)}s ` +
           `[${seconds.join(', ')}]; without files ${agg.seconds.toFixed(4)}s`,
       );
     }

@@ -8,13 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
+import { BINARY_COPY_OPTIONS, binaryCopyChunks } from './pg-copy-binary';
 import { expandTables, quoteIdent, type Row, type SqlDriver, type SqlValue, type ValidityTouch } from './sql';
 import type { PgConnection } from './url';
 
 const POOL_MAX = 4;
 const CONNECT_TIMEOUT_MS = 10_000;
-/** Rows per COPY data chunk pushed to the stream. */
-const COPY_CHUNK_ROWS = 1000;
+/** ~1 MB chunks queued ahead of a streamed COPY; the socket's drain paces the producer. */
+const COPY_STREAM_QUEUED_CHUNKS = 2;
 /** Identities per UPDATE ... FROM unnest() statement. */
 const UNNEST_CHUNK = 10_000;
 const UNAVAILABLE_CODES = new Set([
@@ -34,20 +35,6 @@ const UNAVAILABLE_CODES = new Set([
 function numbered(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
-}
-
-/** Characters COPY's text format escapes; most values (paths, ids) contain none. */
-const COPY_SPECIAL = /[\\\n\r\t]/;
-const COPY_SPECIAL_ALL = /[\\\n\r\t]/g;
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-function copyField(v: SqlValue): string {
-  if (v === null) return '\\N';
-  if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (typeof v === 'number') return String(v);
-  // One scan for the common case, one replace pass otherwise (was four passes per value).
-  if (!COPY_SPECIAL.test(v)) return v;
-  return v.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]);
 }
 
 export function isUnavailable(e: unknown): boolean {
@@ -111,6 +98,13 @@ abstract class PgBase implements SqlDriver {
   bulkInsert(table: string, columns: readonly string[], rows: readonly SqlValue[][]): Promise<void> {
     return this.transaction((tx) => tx.bulkInsert(table, columns, rows));
   }
+  bulkInsertStream(
+    table: string,
+    columns: readonly string[],
+    batches: AsyncIterable<readonly SqlValue[][]>,
+  ): Promise<void> {
+    return this.transaction((tx) => (tx as PgBase).bulkInsertStream(table, columns, batches));
+  }
   closeValidity(
     table: string,
     keyCols: readonly string[],
@@ -122,6 +116,9 @@ abstract class PgBase implements SqlDriver {
   }
   async lockTable(tableId: string): Promise<void> {
     await this.query(`SELECT 1 FROM {T:dl_tables} WHERE table_id = ? FOR UPDATE`, [tableId]);
+  }
+  async optimize(tables: readonly string[]): Promise<void> {
+    await this.exec(`VACUUM (ANALYZE) ${tables.map((t) => `{T:${t}}`).join(', ')}`);
   }
 }
 
@@ -145,17 +142,48 @@ class PgTx extends PgBase {
     columns: readonly string[],
     rows: readonly SqlValue[][],
   ): Promise<void> {
-    const sql = this.sql(`COPY {T:${table}} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`);
-    function* chunks(): Generator<string> {
-      for (let i = 0; i < rows.length; i += COPY_CHUNK_ROWS) {
-        let s = '';
-        for (const r of rows.slice(i, i + COPY_CHUNK_ROWS)) s += r.map(copyField).join('\t') + '\n';
-        yield s;
+    const sql = this.sql(
+      `COPY {T:${table}} (${columns.map(quoteIdent).join(', ')}) FROM STDIN ${BINARY_COPY_OPTIONS}`,
+    );
+    try {
+      await pipeline(
+        Readable.from(binaryCopyChunks([rows], table, columns)),
+        this.client.query(copyFrom(sql)),
+      );
+    } catch (e) {
+      wrap(e, this.where);
+    }
+  }
+  /** One COPY fed by `batches` through stream backpressure (see SqlDriver.bulkInsertStream). */
+  override async bulkInsertStream(
+    table: string,
+    columns: readonly string[],
+    batches: AsyncIterable<readonly SqlValue[][]>,
+  ): Promise<void> {
+    const sql = this.sql(
+      `COPY {T:${table}} (${columns.map(quoteIdent).join(', ')}) FROM STDIN ${BINARY_COPY_OPTIONS}`,
+    );
+    let sourceFailed = false;
+    let sourceError: unknown;
+    async function* source(): AsyncGenerator<readonly SqlValue[][]> {
+      try {
+        yield* batches;
+      } catch (e) {
+        sourceFailed = true;
+        sourceError = e;
+        throw e;
       }
     }
     try {
-      await pipeline(Readable.from(chunks()), this.client.query(copyFrom(sql)));
+      await pipeline(
+        Readable.from(binaryCopyChunks(source(), table, columns), {
+          highWaterMark: COPY_STREAM_QUEUED_CHUNKS,
+        }),
+        this.client.query(copyFrom(sql)),
+      );
     } catch (e) {
+      // The COPY was aborted (CopyFail); the caller's transaction rolls back.
+      if (sourceFailed) throw sourceError;
       wrap(e, this.where);
     }
   }

@@ -15,8 +15,10 @@ import {
   type FileJson,
   type SnapshotJson,
 } from '../delta/snapshot-json';
+import { addFilesValidAt, queryArrays } from './file-list';
+import { resolveTableVersion } from './resolve-version';
 import type { SnapshotQuery } from './store';
-import type { Row, SqlDriver, SqlValue } from './sql';
+import type { Row, SqlDriver } from './sql';
 import { requireTable } from './tables';
 
 /** Parse a stored raw line (`{"add": {...}}` or a bare body) with an action schema. */
@@ -44,20 +46,6 @@ export function parseRaw<S extends z.ZodTypeAny>(
 
 /** Columns a FileJson needs, in the positional order `fileFromRow` reads them (never `raw`). */
 const FILE_COLUMNS = 'path, size, modification_time, partition_values, deletion_vector, stats';
-
-/** Drivers that can return positional rows: no per-row object, far less garbage for 1M files. */
-export interface ArrayRowDriver {
-  queryArrays(sql: string, params?: readonly SqlValue[]): Promise<unknown[][]>;
-}
-
-const hasArrayRows = (db: SqlDriver): db is SqlDriver & ArrayRowDriver =>
-  typeof (db as Partial<ArrayRowDriver>).queryArrays === 'function';
-
-/** Positional rows of `select` (a plain column list); falls back to object rows for other drivers. */
-async function queryArrays(db: SqlDriver, sql: string, cols: readonly string[], params: SqlValue[]) {
-  if (hasArrayRows(db)) return db.queryArrays(sql, params);
-  return (await db.query(sql, params)).map((r) => cols.map((c) => r[c]));
-}
 
 /** BIGINT columns arrive as strings from pg and as numbers from SQLite. */
 const toNum = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
@@ -105,11 +93,11 @@ const OPEN_AT = (endCol: string): string => `table_id = ? AND ${endCol} IS NULL 
 const ENDED_AFTER = (endCol: string): string => `table_id = ? AND ${endCol} > ? AND version <= ?`;
 
 /**
- * Rows of `table` valid at V: still open (end IS NULL) or closed after V, and started by V. Two
- * index range scans on (table_id, end, version) instead of one OR, so each is indexable; the
- * cost is the rows active at V plus those ended after V, never the whole history. One UNION ALL
- * statement, so both halves see the same database snapshot: a version committed meanwhile moves
- * a row from "open" to "ended after V", never into both halves or neither.
+ * Rows of `table` (txns, domain metadata: few rows) valid at V: still open (end IS NULL) or closed
+ * after V, and started by V. Two index range scans on (table_id, end, version) instead of one OR,
+ * so each is indexable. One UNION ALL statement, so both halves see the same database snapshot: a
+ * version committed meanwhile moves a row from "open" to "ended after V", never into both halves
+ * or neither. Add files, which can be millions, use `addFilesValidAt` (file-list.ts) instead.
  */
 const validAtSql = (select: string, table: string, endCol: string): string =>
   `SELECT ${select} FROM {T:${table}} WHERE ${OPEN_AT(endCol)} ` +
@@ -128,43 +116,15 @@ async function validAt(
 
 /** The add files valid at V as FileJson, in no particular order (`snapshotJson` sorts). */
 async function filesAt(db: SqlDriver, id: string, v: number, where: string): Promise<FileJson[]> {
-  const sql = validAtSql(FILE_COLUMNS, 'dl_add_files', 'removed_version');
-  const rows = await queryArrays(db, sql, FILE_COLUMNS.split(', '), [id, v, id, v, v]);
+  const { sql, params } = addFilesValidAt(FILE_COLUMNS, id, v);
+  const rows = await queryArrays(db, sql, FILE_COLUMNS.split(', '), params);
   return rows.map((r) => fileFromRow(r, where));
 }
 
-async function resolveVersion(
-  db: SqlDriver,
-  tableId: string,
-  name: string,
-  q: SnapshotQuery,
-  first: number,
-  last: number,
-): Promise<number> {
-  if (q.version !== undefined) {
-    if (q.version < first || q.version > last) {
-      throw new DeltaSqlError(
-        'VersionNotFound',
-        `version ${q.version} of table ${name} is not in the catalog (it holds ${first}..${last})`,
-      );
-    }
-    return q.version;
-  }
-  if (q.timestamp !== undefined) {
-    const rows = await db.query(
-      `SELECT MAX(version) AS v FROM {T:dl_table_versions} WHERE table_id = ? AND commit_timestamp <= ?`,
-      [tableId, q.timestamp],
-    );
-    const v = rows[0]?.v;
-    if (v === null || v === undefined) {
-      throw new DeltaSqlError(
-        'VersionNotFound',
-        `table ${name} has no version at or before timestamp ${new Date(q.timestamp).toISOString()} in the catalog`,
-      );
-    }
-    return Number(v);
-  }
-  return last;
+/** Number and total size of the add files valid at V (one row per validity class, summed here). */
+async function fileCountAt(db: SqlDriver, id: string, v: number): Promise<Row[]> {
+  const { sql, params } = addFilesValidAt('COUNT(*) AS n, COALESCE(SUM(size), 0) AS s', id, v);
+  return db.query(sql, params);
 }
 
 async function latestRaw(db: SqlDriver, table: string, tableId: string, v: number): Promise<string | null> {
@@ -176,12 +136,8 @@ async function latestRaw(db: SqlDriver, table: string, tableId: string, v: numbe
 }
 
 export async function readSnapshot(db: SqlDriver, idOrName: string, q: SnapshotQuery): Promise<SnapshotJson> {
-  const t = await requireTable(db, idOrName);
-  if (t.lastVersion === null || t.firstVersion === null) {
-    throw new DeltaSqlError('VersionNotFound', `table ${t.name} has no imported versions yet`);
-  }
+  const { table: t, version: v } = await resolveTableVersion(db, idOrName, q);
   const id = t.tableId;
-  const v = await resolveVersion(db, id, t.name, q, t.firstVersion, t.lastVersion);
   const where = `catalog table ${t.name} at version ${v}`;
   // Independent statements, each exact for V on its own: run them concurrently (pool on Postgres).
   const [ts, protoRaw, metaRaw, fileRows, txnRows, doms] = await Promise.all([
@@ -191,9 +147,7 @@ export async function readSnapshot(db: SqlDriver, idOrName: string, q: SnapshotQ
     ]),
     latestRaw(db, 'dl_protocol_updates', id, v),
     latestRaw(db, 'dl_metadata_updates', id, v),
-    q.includeFiles
-      ? filesAt(db, id, v, where)
-      : validAt(db, 'COUNT(*) AS n, COALESCE(SUM(size), 0) AS s', 'dl_add_files', 'removed_version', id, v),
+    q.includeFiles ? filesAt(db, id, v, where) : fileCountAt(db, id, v),
     validAt(db, 'app_id, txn_version', 'dl_txns', 'superseded_version', id, v),
     validAt(db, 'domain, configuration, removed', 'dl_domain_metadata', 'superseded_version', id, v),
   ]);

@@ -4,12 +4,22 @@
  */
 import type { Commit, LogAction } from '../delta/actions';
 import type { SnapshotJson } from '../delta/snapshot-json';
+import { readFileList } from './file-list';
 import { runMigrations } from './migrations';
-import { ACTION_TABLES } from './rows';
+import { ACTION_TABLES, ROW_TABLES } from './rows';
 import * as runs from './runs';
 import { commitLines, readSnapshot } from './snapshot-reader';
 import type { SqlDriver } from './sql';
-import type { CatalogStore, CatalogTable, ImportRun, RunStatus, SnapshotQuery, WriteResult } from './store';
+import type {
+  CatalogStore,
+  CatalogTable,
+  FileListQuery,
+  ImportRun,
+  PreparedVersions,
+  RunStatus,
+  SnapshotQuery,
+  WriteResult,
+} from './store';
 import * as tables from './tables';
 import * as writer from './writer';
 
@@ -30,7 +40,10 @@ export class SqlCatalogStore implements CatalogStore {
   ensureTable(opts: { location: string; name?: string; tableId?: string }): Promise<CatalogTable> {
     return tables.ensureTable(this.driver, opts);
   }
-  writeVersions(tableId: string, commits: Commit[]): Promise<WriteResult> {
+  prepareVersions(tableId: string, commits: readonly Commit[]): PreparedVersions {
+    return writer.prepareVersions(tableId, commits);
+  }
+  writeVersions(tableId: string, commits: readonly Commit[] | PreparedVersions): Promise<WriteResult> {
     return writer.writeVersions(this.driver, tableId, commits);
   }
   writeBaseline(
@@ -42,6 +55,12 @@ export class SqlCatalogStore implements CatalogStore {
   }
   snapshot(tableId: string, q: SnapshotQuery): Promise<SnapshotJson> {
     return readSnapshot(this.driver, tableId, q);
+  }
+  files(tableId: string, q: FileListQuery): Promise<string[]> {
+    return readFileList(this.driver, tableId, q);
+  }
+  optimize(): Promise<void> {
+    return this.driver.optimize(ROW_TABLES);
   }
   commitLines(tableId: string, version: number): Promise<string[]> {
     return commitLines(this.driver, tableId, version, ACTION_TABLES);

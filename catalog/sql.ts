@@ -4,6 +4,7 @@
  * SQL text given to a driver uses `?` placeholders and `{T:name}` table references; the driver
  * rewrites both. Table references only ever name our own fixed `dl_*` tables.
  */
+export type SqlDialect = 'sqlite' | 'postgres';
 export type SqlValue = string | number | boolean | null;
 export type Row = Record<string, unknown>;
 
@@ -14,7 +15,7 @@ export interface ValidityTouch {
 }
 
 export interface SqlDriver {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: SqlDialect;
   /** Run one statement; returns rows (empty for statements without results). */
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   /** Run DDL (may hold several statements separated by ';'). */
@@ -23,6 +24,17 @@ export interface SqlDriver {
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
   /** Bulk-append rows (COPY on Postgres, prepared statements on SQLite). Inside a transaction. */
   bulkInsert(table: string, columns: readonly string[], rows: readonly SqlValue[][]): Promise<void>;
+  /**
+   * Optional: stream row batches into one table with a single bulk load (one COPY FROM STDIN on
+   * Postgres), pulling the next batch only when the database has taken the previous ones, so the
+   * producer's work overlaps the database's ingest and memory stays at a few batches. Inside a
+   * transaction. An error thrown by `batches` is rethrown unchanged (the load is aborted).
+   */
+  bulkInsertStream?(
+    table: string,
+    columns: readonly string[],
+    batches: AsyncIterable<readonly SqlValue[][]>,
+  ): Promise<void>;
   /**
    * Close the validity of still-open rows: for each touch, set `endCol = touch.version` on the
    * rows of `tableId` whose `keyCols` equal `touch.key` and whose `endCol` is NULL.
@@ -36,6 +48,11 @@ export interface SqlDriver {
   ): Promise<void>;
   /** Serialise writers of one catalog table (row lock on Postgres; SQLite is already exclusive). */
   lockTable(tableId: string): Promise<void>;
+  /**
+   * After a bulk load: refresh planner statistics and, on Postgres, the visibility map that makes
+   * file lists index-only scans (`VACUUM (ANALYZE)`; outside any transaction). SQLite: `PRAGMA optimize`.
+   */
+  optimize(tables: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -109,6 +109,9 @@ class SqliteConn implements SqlDriver {
   async lockTable(): Promise<void> {
     // BEGIN IMMEDIATE already holds the database's single write lock.
   }
+  async optimize(): Promise<void> {
+    await this.exec('PRAGMA optimize');
+  }
   async close(): Promise<void> {
     this.db.close();
   }
@@ -175,6 +178,9 @@ export class SqliteDriver implements SqlDriver {
     return this.transaction((tx) => tx.closeValidity(table, keyCols, endCol, tableId, touches));
   }
   async lockTable(): Promise<void> {}
+  optimize(): Promise<void> {
+    return this.mutex.run(() => this.conn.optimize());
+  }
   close(): Promise<void> {
     return this.mutex.run(() => this.conn.close());
   }

@@ -8,6 +8,9 @@
  */
 import type { ActionCounts, Commit, LogAction } from '../delta/actions';
 import type { SnapshotJson } from '../delta/snapshot-json';
+import type { PreparedVersions } from './writer';
+
+export type { PreparedVersions };
 
 export interface CatalogTable {
   tableId: string;
@@ -55,6 +58,13 @@ export interface SnapshotQuery {
   includeFiles: boolean;
 }
 
+/** Which version a file list is read at: `version`, else the newest at or before `timestamp`, else the latest. */
+export interface FileListQuery {
+  version?: number;
+  /** Milliseconds since the epoch: the newest version whose timestamp is <= this. */
+  timestamp?: number;
+}
+
 export interface CatalogStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Apply pending migrations; safe to call on every start. */
@@ -64,8 +74,13 @@ export interface CatalogStore {
   listTables(): Promise<CatalogTable[]>;
   /** Create the table row if absent (by id or name); returns the row. */
   ensureTable(opts: { location: string; name?: string; tableId?: string }): Promise<CatalogTable>;
-  /** Write whole commits; each version atomic and idempotent (see file comment). */
-  writeVersions(tableId: string, commits: Commit[]): Promise<WriteResult>;
+  /**
+   * Turn commits into rows without touching the database, so the next batch can be prepared while
+   * the previous one is written; pass the result to `writeVersions`. Pure and reusable on retry.
+   */
+  prepareVersions(tableId: string, commits: readonly Commit[]): PreparedVersions;
+  /** Write whole commits (or prepared ones); each version atomic and idempotent (see file comment). */
+  writeVersions(tableId: string, commits: readonly Commit[] | PreparedVersions): Promise<WriteResult>;
   /**
    * Store a checkpoint's state as the table's first version (checkpoint-first import). Streams the
    * actions; all-or-nothing. Records that versions before it are not present.
@@ -76,6 +91,18 @@ export interface CatalogStore {
     actions: AsyncIterable<LogAction>,
   ): Promise<WriteResult>;
   snapshot(tableId: string, q: SnapshotQuery): Promise<SnapshotJson>;
+  /**
+   * The SQL equivalent of delta-rs `DeltaTable(path, version=v).files()`: the `path` of every add
+   * valid at the version (as stored: relative to the table root, or an absolute URI), in snapshot
+   * file order (path, then deletion-vector id). Same version resolution and errors as `snapshot`.
+   */
+  files(tableId: string, q: FileListQuery): Promise<string[]>;
+  /**
+   * Housekeeping after a bulk load, so reads are fast straight away instead of after autovacuum:
+   * fresh planner statistics, and on PostgreSQL the visibility map that lets file lists run as
+   * index-only scans. Safe to run at any time; never inside a write.
+   */
+  optimize(): Promise<void>;
   /** Raw JSON lines of one version in their original order (lossless rebuild). */
   commitLines(tableId: string, version: number): Promise<string[]>;
   dropTable(tableId: string): Promise<void>;

@@ -6,8 +6,17 @@
 import { DeltaSqlError, logGap } from '../common/errors';
 import { emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
 import type { WriteResult } from './store';
-import { COLUMNS, ContentHasher, RowBuffer, VALIDITY, commitHash, countAction } from './rows';
-import type { SqlDriver } from './sql';
+import {
+  COLUMNS,
+  ContentHasher,
+  RowBuffer,
+  VALIDITY,
+  commitHash,
+  countAction,
+  type DrainedBuffer,
+  type RowTable,
+} from './rows';
+import type { SqlDriver, SqlValue } from './sql';
 import { requireTable } from './tables';
 
 /** Rows buffered before a flush; bounds memory while keeping COPY batches large. */
@@ -17,8 +26,8 @@ function addCounts(into: ActionCounts, c: ActionCounts): void {
   for (const k of Object.keys(c) as (keyof ActionCounts)[]) into[k] += c[k];
 }
 
-async function flush(tx: SqlDriver, tableId: string, buf: RowBuffer): Promise<void> {
-  const { rows, touches } = buf.drain();
+/** Write drained rows: close older validity ranges first, then bulk-append. Never mutates them. */
+async function writeRows(tx: SqlDriver, tableId: string, { rows, touches }: DrainedBuffer): Promise<void> {
   for (const [table, list] of touches) {
     if (list.length > 0) {
       const v = VALIDITY[table];
@@ -30,13 +39,22 @@ async function flush(tx: SqlDriver, tableId: string, buf: RowBuffer): Promise<vo
   }
 }
 
-export async function writeVersions(
-  driver: SqlDriver,
-  tableId: string,
-  commits: Commit[],
-): Promise<WriteResult> {
-  const result: WriteResult = { versionsWritten: 0, versionsSkipped: 0, counts: emptyCounts() };
-  if (commits.length === 0) return result;
+const flush = (tx: SqlDriver, tableId: string, buf: RowBuffer): Promise<void> =>
+  writeRows(tx, tableId, buf.drain());
+
+/**
+ * A batch of commits already turned into rows, outside any transaction (see `prepareVersions`).
+ * Immutable once built, so a retried write can reuse it.
+ */
+export interface PreparedVersions {
+  readonly tableId: string;
+  readonly commits: readonly Commit[];
+  readonly hashes: readonly string[];
+  readonly rows: DrainedBuffer;
+  readonly counts: ActionCounts;
+}
+
+function assertContiguous(commits: readonly Commit[]): void {
   for (let i = 1; i < commits.length; i++) {
     if (commits[i].version !== commits[i - 1].version + 1) {
       throw new DeltaSqlError(
@@ -46,9 +64,55 @@ export async function writeVersions(
       );
     }
   }
+}
+
+/**
+ * The CPU part of `writeVersions` (content hashes, rows, in-batch validity ranges), done before
+ * the transaction so a caller can prepare the next batch while the database writes the previous
+ * one. Measured on the 10k-version benchmark: this work sat inside every transaction with
+ * PostgreSQL idle, ~3 s of a 40 s import.
+ */
+export function prepareVersions(tableId: string, commits: readonly Commit[]): PreparedVersions {
+  assertContiguous(commits);
+  const buf = new RowBuffer(tableId, true);
+  const counts = emptyCounts();
+  const hashes = commits.map((c) => {
+    const hash = commitHash(c.actions);
+    addCounts(counts, buf.addCommit(c, hash));
+    return hash;
+  });
+  return { tableId, commits, hashes, rows: buf.drain(), counts };
+}
+
+const isPrepared = (x: readonly Commit[] | PreparedVersions): x is PreparedVersions => !Array.isArray(x);
+
+export async function writeVersions(
+  driver: SqlDriver,
+  tableId: string,
+  input: readonly Commit[] | PreparedVersions,
+): Promise<WriteResult> {
+  const prepared = isPrepared(input) ? input : null;
+  const commits: readonly Commit[] = isPrepared(input) ? input.commits : input;
+  const result: WriteResult = { versionsWritten: 0, versionsSkipped: 0, counts: emptyCounts() };
+  if (commits.length === 0) return result;
+  if (prepared && prepared.tableId !== tableId) {
+    throw new DeltaSqlError('InvalidArgument', `rows prepared for table ${prepared.tableId}, not ${tableId}`);
+  }
+  if (!prepared) assertContiguous(commits);
   return driver.transaction(async (tx) => {
     await tx.lockTable(tableId);
     const t = await requireTable(tx, tableId);
+    const first = commits[0].version;
+    if (prepared && first === (t.lastVersion === null ? 0 : t.lastVersion + 1)) {
+      // The common case: the batch continues the table exactly, so the prepared rows are final.
+      const last = commits[commits.length - 1];
+      await writeRows(tx, tableId, prepared.rows);
+      await tx.query(
+        `UPDATE {T:dl_tables} SET last_version = ?, last_commit_timestamp = ?, first_version = COALESCE(first_version, 0) WHERE table_id = ?`,
+        [last.version, last.timestamp, tableId],
+      );
+      return { versionsWritten: commits.length, versionsSkipped: 0, counts: { ...prepared.counts } };
+    }
     const stored = new Map<number, string>();
     if (t.lastVersion !== null && commits[0].version <= t.lastVersion) {
       const rows = await tx.query(
@@ -60,8 +124,8 @@ export async function writeVersions(
     const buf = new RowBuffer(tableId, true);
     let last = t.lastVersion;
     let lastTs = t.lastCommitTimestamp;
-    for (const c of commits) {
-      const hash = commitHash(c.actions);
+    for (const [i, c] of commits.entries()) {
+      const hash = prepared?.hashes[i] ?? commitHash(c.actions);
       if (t.lastVersion !== null && c.version <= t.lastVersion) {
         const have = stored.get(c.version);
         if (have === undefined) {
@@ -108,6 +172,77 @@ export async function writeVersions(
   });
 }
 
+/** Actions converted per batch handed to the streamed COPY of a baseline's add rows. */
+export const STREAM_BATCH_ACTIONS = 1000;
+
+/**
+ * A baseline's rows on an engine that can stream a bulk load: the add rows (nearly all of a
+ * checkpoint) go through one COPY fed straight from `actions`, so reading the checkpoint overlaps
+ * the database's ingest and nothing accumulates. The few other rows (protocol, metadata, txns,
+ * tombstones, ...) are set aside and inserted between COPYs whenever FLUSH_ROWS of them gather,
+ * which bounds memory for tombstone-heavy checkpoints too. A baseline has no older rows to close
+ * (identities in a checkpoint are unique), so no validity touches arise.
+ */
+async function streamBaseline(
+  tx: SqlDriver,
+  tableId: string,
+  version: number,
+  actions: AsyncIterable<LogAction>,
+  hasher: ContentHasher,
+  counts: ActionCounts,
+): Promise<void> {
+  const insertStream = tx.bulkInsertStream?.bind(tx);
+  if (!insertStream) throw new Error('streamBaseline needs SqlDriver.bulkInsertStream');
+  const it = actions[Symbol.asyncIterator]();
+  let seq = 0;
+  let exhausted = false;
+  let side = new Map<RowTable, SqlValue[][]>();
+  let sideRows = 0;
+  /** Add rows of the drained buffer; every other row goes to `side`. */
+  const takeAdds = (buf: RowBuffer): SqlValue[][] => {
+    let adds: SqlValue[][] = [];
+    for (const [table, list] of buf.drain().rows) {
+      if (table === 'dl_add_files') {
+        adds = list;
+        continue;
+      }
+      const into = side.get(table);
+      if (into) into.push(...list);
+      else side.set(table, list);
+      sideRows += list.length;
+    }
+    return adds;
+  };
+  async function* addBatches(): AsyncGenerator<SqlValue[][]> {
+    const buf = new RowBuffer(tableId, false);
+    while (sideRows < FLUSH_ROWS) {
+      const next = await it.next();
+      if (next.done) {
+        exhausted = true;
+        break;
+      }
+      const a = next.value;
+      hasher.add(a.raw);
+      countAction(counts, a);
+      buf.addAction(version, seq++, a);
+      if (buf.size >= STREAM_BATCH_ACTIONS) yield takeAdds(buf);
+    }
+    const rest = takeAdds(buf);
+    if (rest.length > 0) yield rest;
+  }
+  try {
+    while (!exhausted) {
+      await insertStream('dl_add_files', COLUMNS.dl_add_files, addBatches());
+      for (const [table, list] of side) await tx.bulkInsert(table, COLUMNS[table], list);
+      side = new Map();
+      sideRows = 0;
+    }
+  } finally {
+    // Stop the reader (and release its file handles) when the load ends early.
+    if (!exhausted) await it.return?.();
+  }
+}
+
 export async function writeBaseline(
   driver: SqlDriver,
   tableId: string,
@@ -147,12 +282,16 @@ export async function writeBaseline(
       return { versionsWritten: 0, versionsSkipped: 1, counts: emptyCounts() };
     }
     const buf = new RowBuffer(tableId, false);
-    let seq = 0;
-    for await (const a of actions) {
-      hasher.add(a.raw);
-      countAction(counts, a);
-      buf.addAction(baseline.version, seq++, a);
-      if (buf.size >= FLUSH_ROWS) await flush(tx, tableId, buf);
+    if (tx.dialect === 'postgres' && tx.bulkInsertStream) {
+      await streamBaseline(tx, tableId, baseline.version, actions, hasher, counts);
+    } else {
+      let seq = 0;
+      for await (const a of actions) {
+        hasher.add(a.raw);
+        countAction(counts, a);
+        buf.addAction(baseline.version, seq++, a);
+        if (buf.size >= FLUSH_ROWS) await flush(tx, tableId, buf);
+      }
     }
     buf.addVersion({ ...baseline, isBaseline: true, hash: hasher.digest(), counts });
     await flush(tx, tableId, buf);

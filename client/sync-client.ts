@@ -14,7 +14,12 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { DeltaSqlError } from '../common/errors';
-import { workflowUiLink, type DeltaSqlEnv } from '../common/config';
+import {
+  DEFAULT_ACTIONS_PER_ACTIVITY,
+  DEFAULT_BATCH_SIZE,
+  workflowUiLink,
+  type DeltaSqlEnv,
+} from '../common/config';
 import {
   FOLLOW_WORKFLOW_TASK_TIMEOUT,
   followStatusQuery,
@@ -30,8 +35,6 @@ import { absoluteCatalog, absoluteSource, defaultTableName, importWorkflowId } f
 const IMPORT_PREFIX = 'deltasql-import-';
 export const SCHEDULE_PREFIX = 'deltasql-sync-';
 export const FOLLOW_PREFIX = 'deltasql-follow-';
-export const DEFAULT_BATCH_SIZE = 5_000;
-export const DEFAULT_ACTIONS_PER_ACTIVITY = 100_000;
 /** Recent schedule actions shown by `describe`. */
 const RECENT_ACTIONS_SHOWN = 5;
 

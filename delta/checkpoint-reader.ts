@@ -4,7 +4,7 @@
  * ranged reads and decoded page by page in row batches (parquet-stream.ts), so memory is bounded by
  * a batch, not by the row group or the checkpoint (delta-rs writes 1M rows as one row group).
  * Each row becomes a LogAction whose `raw` is the row's JSON with nulls dropped (map entries keep
- * their null values: a null partition value is data) and int64 as numbers.
+ * their null values: a null partition value is data) and int64 as numbers (checkpoint-rows.ts).
  */
 import { compressors } from 'hyparquet-compressors';
 import { DeltaSqlError } from '../common/errors';
@@ -12,34 +12,17 @@ import type { ObjectStore } from '../storage/object-store';
 import { displayPath, isNotFound } from '../storage/storage-error';
 import type { LogAction, SidecarAction } from './actions';
 import { ActionShapeError, toLogAction } from './action-parse';
+import { assembleCleanRows, cleanValue, hasCleanPlan } from './checkpoint-rows';
 import { SIDECAR_DIR } from './log-path';
 import { type ByteSource, parquetRowBatches, readParquetMetadata } from './parquet-stream';
 import type { CheckpointRef } from './table';
-
-/** Delta's map-typed fields: their entries are data, so null values inside them are kept. */
-const MAP_FIELDS = new Set(['partitionValues', 'tags', 'configuration', 'options']);
 
 const EMPTY_ROW: Record<string, unknown> = {};
 
 const corrupt = (file: string, why: string, cause?: unknown): DeltaSqlError =>
   new DeltaSqlError('CorruptCheckpoint', `corrupt checkpoint ${file}: ${why}`, { file, cause });
 
-/** JSON-ready copy of a decoded parquet value: nulls dropped, bigint -> number, Date -> ISO. */
-export function cleanValue(v: unknown, keepNullEntries = false): unknown {
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.toISOString();
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (Array.isArray(v)) return v.map((x) => cleanValue(x));
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      if (x === undefined || (x === null && !keepNullEntries)) continue;
-      out[k] = x === null ? null : cleanValue(x, MAP_FIELDS.has(k));
-    }
-    return out;
-  }
-  return v;
-}
+export { cleanValue };
 
 async function fetchObject(store: ObjectStore, rel: string, what: string): Promise<Buffer> {
   try {
@@ -104,7 +87,12 @@ async function* parquetActions(src: ByteSource, file: string, counter: Counter):
     if (e instanceof DeltaSqlError) throw e;
     throw corrupt(file, `unreadable parquet footer (${reason(e)})`, e);
   }
-  const batches = parquetRowBatches(src, metadata, { compressors });
+  // Rows arrive as clean action bodies (checkpoint-rows.ts), ready for JSON.stringify.
+  const batches = parquetRowBatches(src, metadata, {
+    compressors,
+    assemble: assembleCleanRows,
+    flatLeaves: hasCleanPlan,
+  });
   let rowStart = 0;
   for (;;) {
     let next;
@@ -118,14 +106,12 @@ async function* parquetActions(src: ByteSource, file: string, counter: Counter):
     const rows = next.value;
     rowStart += rows.length;
     for (let i = 0; i < rows.length; i++) {
-      const clean = cleanValue(rows[i]) as Record<string, unknown>;
+      const row = rows[i];
       // Drop the decoded row as soon as it is converted.
       rows[i] = EMPTY_ROW;
       const seq = counter.seq++;
       // A checkpoint row holds one action column set; everything else is null.
-      for (const [key, body] of Object.entries(clean)) {
-        yield toAction({ [key]: body }, file, seq);
-      }
+      for (const key in row) yield toAction({ [key]: row[key] }, file, seq);
     }
   }
 }

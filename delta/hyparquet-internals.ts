@@ -22,5 +22,12 @@ export const { parquetHeader, readPage } = column;
 export const { assembleLists, assembleNested } = assemble;
 export const { convert, convertWithDictionary, DEFAULT_PARSERS } = convertMod;
 export const { decompressPage, readDataPage, readDataPageV2 } = dataPage;
-export const { getTreePath, getMaxDefinitionLevel, getMaxRepetitionLevel, isFlatColumn } = schema;
+export const {
+  getTreePath,
+  getMaxDefinitionLevel,
+  getMaxRepetitionLevel,
+  isFlatColumn,
+  isListLike,
+  isMapLike,
+} = schema;
 export type ColumnDecoder = Parameters<typeof readPage>[2];

@@ -42,9 +42,30 @@ const DEFAULT_HEADER_PROBE_BYTES = 64 << 10;
 /** No sane page header is this large; stop widening (corrupt data) instead of reading the chunk. */
 const MAX_HEADER_BYTES = 16 << 20;
 
+/** One top-level column of a row batch, before assembly into row values. */
+export interface ColumnBatch {
+  name: string;
+  schema: SchemaTree;
+  /**
+   * Per-row values of every leaf column under it, by dotted path, nested as hyparquet's
+   * assembleLists nests them; null when the column is null in every row of the batch.
+   */
+  leaves: Map<string, DecodedArray> | null;
+}
+
+/** Turns the columns of a batch into its n rows. */
+export type BatchAssembler = (columns: readonly ColumnBatch[], n: number) => Record<string, unknown>[];
+
 export interface RowBatchOptions {
   compressors?: Compressors;
   batchRows?: number;
+  /** Row assembly; default: hyparquet's, so rows equal parquetReadObjects' rows. */
+  assemble?: BatchAssembler;
+  /**
+   * Top-level columns whose non-repeated leaves `assemble` takes as value-or-Missing cells
+   * (see Missing) rather than hyparquet's nested rows. Only for a custom `assemble`.
+   */
+  flatLeaves?: (topLevel: SchemaTree) => boolean;
   /** Tests shrink these to exercise window refills and split page headers. */
   windowBytes?: number;
   headerProbeBytes?: number;
@@ -66,6 +87,19 @@ export function asAsyncBuffer(src: ByteSource): AsyncBuffer {
 
 export async function readParquetMetadata(src: ByteSource): Promise<FileMetaData> {
   return parquetMetadataAsync(asAsyncBuffer(src));
+}
+
+/**
+ * A non-repeated leaf's cell in value-or-Missing mode (RowBatchOptions.flatLeaves): the value when
+ * defined, else the definition level it stopped at. One shared instance per level, so a null cell
+ * costs nothing, unlike the per-row wrapper arrays of hyparquet's assembly.
+ */
+export class Missing {
+  private static readonly levels: Missing[] = [];
+  private constructor(readonly def: number) {}
+  static at(def: number): Missing {
+    return (Missing.levels[def] ??= new Missing(def));
+  }
 }
 
 /** Decoded rows of a column: per-row values, or a run of rows whose top-level struct is null. */
@@ -99,6 +133,8 @@ class ColumnStream {
     private readonly groupRows: number,
     private readonly windowBytes: number,
     private readonly headerProbeBytes: number,
+    /** Cells as value-or-Missing instead of hyparquet's nested rows (non-repeated leaves only). */
+    private readonly valueOrMissing = false,
   ) {
     this.bufStart = start;
     this.pos = start;
@@ -161,6 +197,10 @@ class ColumnStream {
   }
 
   private nullRows(out: unknown[], k: number): void {
+    if (this.valueOrMissing) {
+      for (let i = 0; i < k; i++) out.push(Missing.at(0));
+      return;
+    }
     const zeros = new Array<number>(k).fill(0);
     assembleLists(out, zeros, zeros, [], this.decoder.schemaPath);
   }
@@ -247,6 +287,18 @@ class ColumnStream {
       return;
     }
     const values = convertWithDictionary(dataPage, this.dictionary, encoding, d);
+    if (this.valueOrMissing) {
+      const max = this.maxDefinition;
+      if (!defs || defs.length === 0) {
+        this.push(Array.from(values as ArrayLike<unknown>), values.length);
+        return;
+      }
+      const cells: unknown[] = new Array(defs.length);
+      let vi = 0;
+      for (let i = 0; i < defs.length; i++) cells[i] = defs[i] === max ? values[vi++] : Missing.at(defs[i]);
+      this.push(cells, cells.length);
+      return;
+    }
     const last = this.segments[this.segments.length - 1];
     // Only a row continued from the previous page (repetition level > 0) extends its array, so
     // every page gets its own array and consumed pages are dropped whole.
@@ -275,21 +327,19 @@ function topColumns(schema: SchemaTree, streams: ColumnStream[]): TopColumn[] {
   return out;
 }
 
-function assembleRows(columns: TopColumn[], n: number): Record<string, unknown>[] {
-  const data: (DecodedArray | undefined)[] = columns.map((c) => {
-    // A top-level struct that is null in every row of the batch: hyparquet yields undefined.
-    if (c.schema.children.length > 0 && c.streams.every((s) => s.nullAhead(n))) {
-      for (const s of c.streams) s.take(n, false);
-      return undefined;
-    }
-    if (c.schema.children.length === 0) return c.streams[0].take(n);
-    const sub = new Map<string, DecodedArray>();
-    for (const s of c.streams) sub.set(s.name, s.take(n));
-    assembleNested(sub, c.schema, DEFAULT_PARSERS);
-    const assembled = sub.get(c.name);
-    if (!assembled) throw new Error(`column ${c.name} not assembled`);
-    return assembled;
-  });
+/** hyparquet's values of one top-level column (undefined when null in every row). Consumes `leaves`. */
+export function assembleColumn(c: ColumnBatch): DecodedArray | undefined {
+  if (!c.leaves) return undefined;
+  if (c.schema.children.length === 0) return c.leaves.get(c.name);
+  assembleNested(c.leaves, c.schema, DEFAULT_PARSERS);
+  const assembled = c.leaves.get(c.name);
+  if (!assembled) throw new Error(`column ${c.name} not assembled`);
+  return assembled;
+}
+
+/** Rows exactly as hyparquet's parquetReadObjects builds them. */
+function assembleRows(columns: readonly ColumnBatch[], n: number): Record<string, unknown>[] {
+  const data = columns.map(assembleColumn);
   const rows: Record<string, unknown>[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const row: Record<string, unknown> = {};
@@ -297,6 +347,20 @@ function assembleRows(columns: TopColumn[], n: number): Record<string, unknown>[
     rows[i] = row;
   }
   return rows;
+}
+
+/** Take the next n rows of every column, leaving all-null top-level structs unmaterialised. */
+function takeBatch(columns: TopColumn[], n: number): ColumnBatch[] {
+  return columns.map((c) => {
+    // A top-level struct that is null in every row of the batch: hyparquet yields undefined.
+    if (c.schema.children.length > 0 && c.streams.every((s) => s.nullAhead(n))) {
+      for (const s of c.streams) s.take(n, false);
+      return { name: c.name, schema: c.schema, leaves: null };
+    }
+    const leaves = new Map<string, DecodedArray>();
+    for (const s of c.streams) leaves.set(s.name, s.take(n));
+    return { name: c.name, schema: c.schema, leaves };
+  });
 }
 
 /** Row batches of the whole file, in row order. Errors are plain Errors naming rows/columns. */
@@ -308,6 +372,7 @@ export async function* parquetRowBatches(
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   const windowBytes = opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
   const headerProbeBytes = opts.headerProbeBytes ?? DEFAULT_HEADER_PROBE_BYTES;
+  const assemble = opts.assemble ?? assembleRows;
   const schema = parquetSchema(metadata);
   let groupStart = 0;
   for (const rg of metadata.row_groups) {
@@ -327,7 +392,18 @@ export async function* parquetRowBatches(
       };
       const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
       const end = start + Number(meta.total_compressed_size);
-      return new ColumnStream(src, start, end, decoder, groupRows, windowBytes, headerProbeBytes);
+      const valueOrMissing =
+        getMaxRepetitionLevel(schemaPath) === 0 && (opts.flatLeaves?.(schemaPath[1]) ?? false);
+      return new ColumnStream(
+        src,
+        start,
+        end,
+        decoder,
+        groupRows,
+        windowBytes,
+        headerProbeBytes,
+        valueOrMissing,
+      );
     });
     const columns = topColumns(schema, streams);
     let done = 0;
@@ -339,7 +415,7 @@ export async function* parquetRowBatches(
         const short = streams.find((s) => s.complete() === 0);
         throw new Error(`column ${short?.name} ends at row ${groupStart + done} of a ${groupRows}-row group`);
       }
-      yield assembleRows(columns, n);
+      yield assemble(takeBatch(columns, n), n);
       done += n;
     }
     groupStart += groupRows;

@@ -13,6 +13,7 @@ import {
   continueAsNew,
   defineQuery,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -41,6 +42,13 @@ const DEFAULT_HEARTBEAT_TIMEOUT = '60s';
 /** First range size in versions; later ranges are sized from the observed actions per version. */
 const INITIAL_RANGE_VERSIONS = 50;
 const MAX_RANGE_VERSIONS = 20_000;
+/**
+ * Validated imports that wrote at least this many actions also run `optimizeCatalog`
+ * (VACUUM/ANALYZE), concurrently with validation, so file lists are index-only scans at once.
+ * Small incremental syncs and `--skip-validation` imports (which ask for speed) leave this to
+ * autovacuum.
+ */
+const OPTIMIZE_MIN_ACTIONS = 100_000;
 
 export const progressQuery = defineQuery<ImportProgress>('progress');
 
@@ -143,6 +151,14 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
 
     let validation: ValidationResult | null = null;
     if (!input.skipValidation) {
+      const optimizing =
+        totalActions(progress.counts) >= OPTIMIZE_MIN_ACTIONS && patched('optimize-catalog')
+          ? long.optimizeCatalog.executeWithOptions({ summary: 'optimize catalog (VACUUM ANALYZE)' }, [
+              { catalog: input.catalog },
+            ])
+          : null;
+      // Awaited after validation; until then a failure must not count as unhandled.
+      optimizing?.catch(() => undefined);
       setPhase('validating');
       validation = await long.validateImport.executeWithOptions(
         { summary: `validate version ${plan.targetVersion}` },
@@ -155,6 +171,7 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
           },
         ],
       );
+      await optimizing;
       progress.notes = [...progress.notes, ...validation.lines];
     }
     const passed = validation === null || validation.passed;

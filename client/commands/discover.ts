@@ -4,7 +4,12 @@
  */
 import { type Command, Option } from 'commander';
 import { type DiscoveredTable, discoverTables } from '../../parity/discover';
-import { DEFAULT_CATALOG_URL, readEnv } from '../../common/config';
+import {
+  DEFAULT_ACTIONS_PER_ACTIVITY,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CATALOG_URL,
+  readEnv,
+} from '../../common/config';
 import { DeltaSqlError } from '../../common/errors';
 import { absoluteCatalog } from '../import-client';
 import { runDiscoverImport } from '../discover-import';
@@ -93,8 +98,8 @@ export function register(program: Command): void {
               mode: o.mode,
               parallelism,
               skipValidation: o.skipValidation === true,
-              batchSize: 5_000,
-              actionsPerActivity: 100_000,
+              batchSize: DEFAULT_BATCH_SIZE,
+              actionsPerActivity: DEFAULT_ACTIONS_PER_ACTIVITY,
             },
             log,
           );

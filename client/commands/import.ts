@@ -5,7 +5,12 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_CATALOG_URL, readEnv } from '../../common/config';
+import {
+  DEFAULT_ACTIONS_PER_ACTIVITY,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CATALOG_URL,
+  readEnv,
+} from '../../common/config';
 import { DeltaSqlError } from '../../common/errors';
 import { parseCatalogUrl } from '../../catalog/url';
 import type { ImportInput, ImportMode, ImportResult } from '../../workflows/types';
@@ -21,9 +26,6 @@ import {
 import { ExitCode, printJson, runAction } from '../output';
 import { progressView } from '../progress';
 import { hasWorkers, openTemporal } from '../temporal';
-
-const DEFAULT_BATCH_SIZE = 5_000;
-const DEFAULT_ACTIONS_PER_ACTIVITY = 100_000;
 
 const OptionsSchema = z.object({
   catalog: z.string().min(1).optional(),

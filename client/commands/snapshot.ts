@@ -1,7 +1,9 @@
 /**
  * `deltasql snapshot`: the exact state of a table at a version (or timestamp), read from the Delta
  * log, or from a catalog with --catalog/--table. Its --json output is the SnapshotJson contract
- * other tools compare against, so it must stay stable.
+ * other tools compare against, so it must stay stable. `--files` prints only the paths of the data
+ * files valid at the version (what delta-rs `DeltaTable(...).files()` returns), which the catalog
+ * answers from one index-only query (`CatalogStore.files`).
  */
 import type { Command } from 'commander';
 import { DeltaSqlError } from '../../common/errors';
@@ -14,7 +16,8 @@ interface SnapshotOpts {
   version?: string;
   timestamp?: string;
   json?: boolean;
-  files: boolean;
+  /** true: only the file paths (--files); false: no file list (--no-files); unset: everything. */
+  files?: boolean;
   catalog?: string;
   table?: string;
 }
@@ -59,20 +62,38 @@ export function formatSnapshot(s: SnapshotJson): string {
   return lines.join('\n') + '\n';
 }
 
+type Output = { snapshot: SnapshotJson } | { paths: string[] };
+
 async function fromCatalog(
   o: SnapshotOpts,
   version: number | undefined,
   timestamp: number | undefined,
-): Promise<SnapshotJson> {
+): Promise<Output> {
   if (!o.table) throw invalidArg('--catalog needs --table <id|name>');
   const store = await openCatalog(o.catalog as string);
   try {
     const t = await store.findTable(o.table);
     if (!t) throw new DeltaSqlError('CatalogTableNotFound', `no table "${o.table}" in the catalog`);
-    return await store.snapshot(t.tableId, { version, timestamp, includeFiles: o.files });
+    if (o.files === true) return { paths: await store.files(t.tableId, { version, timestamp }) };
+    return {
+      snapshot: await store.snapshot(t.tableId, { version, timestamp, includeFiles: o.files !== false }),
+    };
   } finally {
     await store.close();
   }
+}
+
+async function fromLog(
+  uri: string,
+  o: SnapshotOpts,
+  version: number | undefined,
+  timestamp: number | undefined,
+): Promise<Output> {
+  const table = await DeltaTable.open(uri);
+  const snap = await table.snapshot({ version, timestamp }, { includeFiles: o.files !== false });
+  if (o.files !== true) return { snapshot: snap };
+  // Already in snapshot file order (path, then deletion-vector id), like CatalogStore.files.
+  return { paths: (snap.files ?? []).map((f) => f.path) };
 }
 
 export function register(program: Command): void {
@@ -85,6 +106,7 @@ export function register(program: Command): void {
     .option('--version <n>', 'version to read (default: latest)')
     .option('--timestamp <ts>', 'newest version at or before this time (ISO-8601 or epoch ms)')
     .option('--json', 'print the snapshot JSON contract')
+    .option('--files', 'print only the paths of the data files valid at the version (JSON array with --json)')
     .option('--no-files', 'omit the file list')
     .option('--catalog <url>', 'read the snapshot from a catalog instead of the log')
     .option('--table <id|name>', 'catalog table (with --catalog)')
@@ -94,16 +116,18 @@ export function register(program: Command): void {
         const timestamp = parseTimestampArg(o.timestamp);
         if (version !== undefined && timestamp !== undefined)
           throw invalidArg('use --version or --timestamp, not both');
-        let snap: SnapshotJson;
+        let out: Output;
         if (o.catalog !== undefined) {
-          snap = await fromCatalog(o, version, timestamp);
+          out = await fromCatalog(o, version, timestamp);
         } else {
           if (!uri) throw invalidArg('a <table-uri> (or --catalog with --table) is required');
-          const table = await DeltaTable.open(uri);
-          snap = await table.snapshot({ version, timestamp }, { includeFiles: o.files });
+          out = await fromLog(uri, o, version, timestamp);
         }
-        if (o.json) printJson(snap);
-        else process.stdout.write(formatSnapshot(snap));
+        if ('paths' in out) {
+          if (o.json) printJson(out.paths);
+          else process.stdout.write(out.paths.map((p) => `${p}\n`).join(''));
+        } else if (o.json) printJson(out.snapshot);
+        else process.stdout.write(formatSnapshot(out.snapshot));
       });
     });
 }

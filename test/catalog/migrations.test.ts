@@ -26,7 +26,13 @@ async function indexNames(d: SqlDriver): Promise<string[]> {
     .sort();
 }
 
-const migrationIndexes = MIGRATIONS[1].statements.map((s) => /INDEX IF NOT EXISTS (\w+)/.exec(s)?.[1]).sort();
+/** Migration 2's indexes, with migration 4's valid-at index replacing dl_add_files_validity. */
+const migrationIndexes = [
+  ...MIGRATIONS[1].statements
+    .map((s) => (typeof s === 'string' ? /INDEX IF NOT EXISTS (\w+)/.exec(s)?.[1] : undefined))
+    .filter((n) => n !== 'dl_add_files_validity'),
+  'dl_add_files_valid_at',
+].sort();
 
 test.each([
   ['sqlite', () => sqliteUrl(tempDir())],
@@ -35,7 +41,7 @@ test.each([
   '%s: a catalog at migration 1 is migrated to the latest, data intact; re-running is a no-op',
   async (_d, mk) => {
     const url = mk();
-    expect(LATEST_MIGRATION).toBe(2);
+    expect(LATEST_MIGRATION).toBe(4);
     const old = await openDriver(url);
     expect(await runMigrations(old, 1)).toEqual([1]);
     expect(await indexNames(old)).toEqual([]);
@@ -52,7 +58,7 @@ test.each([
       const applied = await store.driver.query(
         `SELECT version FROM {T:dl_schema_migrations} ORDER BY version`,
       );
-      expect(applied.map((r) => Number(r.version))).toEqual([1, 2]);
+      expect(applied.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
       expect(await indexNames(store.driver)).toEqual(migrationIndexes);
       expect(await store.findTable('old-table')).toMatchObject({
         tableId: 'old-id',
@@ -62,9 +68,38 @@ test.each([
       await store.migrate();
       expect(await runMigrations(store.driver)).toEqual([]);
       const again = await store.driver.query(`SELECT COUNT(*) AS n FROM {T:dl_schema_migrations}`);
-      expect(Number(again[0].n)).toBe(2);
+      expect(Number(again[0].n)).toBe(4);
     } finally {
       await store.close();
     }
   },
 );
+
+test('postgres: migration 3 stores the wide JSON columns with lz4 and keeps add rows narrow', async () => {
+  const store = await openCatalog(pgUrl(schema));
+  try {
+    const cols = await store.driver.query(
+      `SELECT c.relname AS rel, a.attname AS col, a.attcompression AS comp FROM pg_attribute a
+         JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ? AND a.attname IN ('raw', 'stats') AND a.attnum > 0 ORDER BY 1, 2`,
+      [schema],
+    );
+    expect(cols.length).toBe(10);
+    expect(cols.filter((c) => c.comp !== 'l')).toEqual([]);
+    const opts = await store.driver.query(
+      `SELECT c.reloptions AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ? AND c.relname = 'dl_add_files'`,
+      [schema],
+    );
+    expect(opts[0].o).toEqual(['toast_tuple_target=512']);
+    const inline = await store.driver.query(
+      `SELECT a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ? AND c.relname = 'dl_add_files' AND a.attstorage = 'm' ORDER BY 1`,
+      [schema],
+    );
+    expect(inline.map((r) => r.col)).toEqual(['dv_id', 'path', 'table_id']);
+  } finally {
+    await store.close();
+  }
+});

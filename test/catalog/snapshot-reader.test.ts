@@ -43,6 +43,7 @@ function objectRowsOnly(d: SqlDriver): SqlDriver {
     bulkInsert: (t, c, r) => d.bulkInsert(t, c, r),
     closeValidity: (t, k, e, id, touches) => d.closeValidity(t, k, e, id, touches),
     lockTable: (id) => d.lockTable(id),
+    optimize: (t) => d.optimize(t),
     close: () => d.close(),
   };
 }

@@ -84,6 +84,39 @@ describe.each(engines)('%s catalog', (dialect, makeUrl) => {
     expect(await store.snapshot(t.tableId, { includeFiles: true })).toEqual(await h.table.snapshot());
   });
 
+  test('prepared batches: written as the table continues, reusable after a failed write, checked on overlap and gaps', async () => {
+    const root = fixture('delta-rs/simple_table');
+    const h = await loadHistory(root);
+    const t = await store.ensureTable({ location: root, name: fresh('prepared') });
+    const first = store.prepareVersions(t.tableId, h.commits.slice(0, 2));
+    const rest = store.prepareVersions(t.tableId, h.commits.slice(2));
+    // Not the next version yet: the slow path names the gap, and the prepared rows stay intact.
+    await expect(store.writeVersions(t.tableId, rest)).rejects.toMatchObject({ type: 'LogGap' });
+    expect(await store.writeVersions(t.tableId, first)).toMatchObject({
+      versionsWritten: 2,
+      versionsSkipped: 0,
+    });
+    expect(await store.writeVersions(t.tableId, rest)).toMatchObject({
+      versionsWritten: h.commits.length - 2,
+      versionsSkipped: 0,
+    });
+    // A retry of an already written batch is an idempotent no-op, via the content hashes.
+    expect(await store.writeVersions(t.tableId, rest)).toMatchObject({
+      versionsWritten: 0,
+      versionsSkipped: h.commits.length - 2,
+    });
+    expect(await store.snapshot(t.tableId, { includeFiles: true })).toEqual(await h.table.snapshot());
+    for (let v = 0; v <= h.latest; v++) {
+      expect(await store.commitLines(t.tableId, v)).toEqual(h.commits[v].actions.map((a) => a.raw));
+    }
+    expect(() => store.prepareVersions(t.tableId, [h.commits[0], h.commits[2]])).toThrow(
+      expect.objectContaining({ type: 'InvalidArgument' }),
+    );
+    await expect(store.writeVersions('other-table', first)).rejects.toMatchObject({
+      type: 'InvalidArgument',
+    });
+  });
+
   test('an error thrown by the baseline action stream leaves nothing visible; a retry succeeds', async () => {
     const root = fixture('delta-rs/simple_table_with_checkpoint');
     const dt = await DeltaTable.open(root);
