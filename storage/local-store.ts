@@ -2,6 +2,7 @@
  * ObjectStore over the local file system, for plain paths and decoded file:// URIs. Listing walks
  * the directory holding the prefix so results match S3's flat, lexicographic key listing.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
@@ -140,6 +141,28 @@ export class LocalStore implements ObjectStore {
       await fsp.writeFile(this.abs(rel), body);
     } catch (e) {
       throw this.fail('write', rel, e);
+    }
+  }
+
+  async putIfAbsent(rel: string, body: Buffer | string): Promise<boolean> {
+    const target = this.abs(rel);
+    // Write the whole body to a unique temp file first, then link() it into place: link fails with
+    // EEXIST when the target exists, so readers never see a partial object and no writer wins twice.
+    const tmp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await fsp.mkdir(path.dirname(target), { recursive: true });
+      await fsp.writeFile(tmp, body, { flag: 'wx' });
+      try {
+        await fsp.link(tmp, target);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
+        throw e;
+      }
+    } catch (e) {
+      throw this.fail('write', rel, e);
+    } finally {
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
     }
   }
 

@@ -27,6 +27,13 @@ export interface ObjectStore {
   /** Metadata, or null when the object does not exist. */
   head(path: string): Promise<ObjectMeta | null>;
   put(path: string, body: Buffer | string): Promise<void>;
+  /**
+   * Create the object only if no object exists at `path` (the Delta commit primitive: a version
+   * file is written exactly once). Returns true when this call created it, false when an object
+   * was already there (nothing is written; the caller compares bytes). Never a partial object:
+   * local disk writes a temp file and link()s it, S3 sends `If-None-Match: *`.
+   */
+  putIfAbsent(path: string, body: Buffer | string): Promise<boolean>;
   delete(path: string): Promise<void>;
 }
 

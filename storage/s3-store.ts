@@ -170,6 +170,20 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  async putIfAbsent(rel: string, body: Buffer | string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel), Body: body, IfNoneMatch: '*' }),
+      );
+      return true;
+    } catch (e) {
+      // 412: the object exists. 409 ConditionalRequestConflict: a concurrent conditional write won.
+      const status = (e as AwsLikeError).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw this.fail('put', rel, e);
+    }
+  }
+
   async delete(rel: string): Promise<void> {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }));

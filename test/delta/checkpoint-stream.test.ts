@@ -46,6 +46,7 @@ function wholeFileOnly(inner: ObjectStore): ObjectStore {
     get: (p) => inner.get(p),
     head: (p) => inner.head(p),
     put: (p, b) => inner.put(p, b),
+    putIfAbsent: (p, b) => inner.putIfAbsent(p, b),
     delete: (p) => inner.delete(p),
   };
 }
