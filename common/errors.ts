@@ -22,7 +22,9 @@ export type DeltaSqlErrorType =
   | 'VersionConflict'
   | 'ImportInProgress'
   | 'ValidationFailed'
-  | 'TemporalUnavailable';
+  | 'TemporalUnavailable'
+  | 'CorruptParquet'
+  | 'IncompatibleSchema';
 
 /**
  * Error types a retry cannot fix (corrupt or impossible input). Workflow code imports this list
@@ -44,6 +46,8 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly DeltaSqlErrorType[] = [
   'VersionConflict',
   'ImportInProgress',
   'ValidationFailed',
+  'CorruptParquet',
+  'IncompatibleSchema',
 ];
 const NON_RETRYABLE: ReadonlySet<DeltaSqlErrorType> = new Set(NON_RETRYABLE_ERROR_TYPES);
 
