@@ -28,7 +28,7 @@ bash scripts/services/venv.sh
 stamp=dist/.build-stamp
 if ((build)); then
   if [[ ! -f $stamp || ! -f dist/client/cli.js ]] ||
-    [[ -n $(find common storage delta catalog parity sync workflows activities workers client bench test \
+    [[ -n $(find common storage delta catalog parity sync workflows activities workers client bench formats sharing reader api test \
       tsconfig.json package.json -newer "$stamp" -name '*.ts' -o -newer "$stamp" -name '*.json' 2>/dev/null | head -1) ]]; then
     log "building TypeScript (npm run build; log $LOG_DIR/build.log)"
     if npm run -s build >"$LOG_DIR/build.log" 2>&1; then
