@@ -10,7 +10,7 @@ module.exports = {
   },
   // @dsnp/parquetjs -> thrift -> uuid@13 is ESM only (nested under thrift/node_modules).
   transformIgnorePatterns: [
-    '/node_modules/(?!(hyparquet|hyparquet-compressors|hysnappy|uuid)/)(?!thrift/node_modules/uuid/)',
+    '/node_modules/(?!(hyparquet|hyparquet-compressors|hyparquet-writer|hysnappy|uuid)/)(?!thrift/node_modules/uuid/)',
   ],
   testTimeout: 120000,
   maxWorkers: 2,
