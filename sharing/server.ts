@@ -1,0 +1,167 @@
+/**
+ * `deltasql serve`: a Delta Sharing server (delta-io/delta-sharing PROTOCOL.md) over the catalog,
+ * on Fastify. Every protocol route authenticates the bearer token; a token sees only its shares,
+ * and anything it may not see answers exactly like something that does not exist (404). Errors are
+ * the protocol's `{errorCode, message}`. The access log names the route pattern, status, time and
+ * recipient only: never a token, a query string or a signed URL.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { CatalogTable } from '../catalog/store';
+import type { SqlCatalogStore } from '../catalog/sql-catalog';
+import type { ObjectStore } from '../storage/object-store';
+import { openStore } from '../storage/uri';
+import type { Recipient, ShareRegistry } from './config';
+import { registerFileRoute } from './file-route';
+import { PageQuery, PageTokens, SharingError, authenticate, notFound, parseParams, sendError } from './http';
+import type { SignFn } from './responses';
+import { UrlSigner } from './signer';
+import { registerTableRoutes } from './table-routes';
+
+export interface AccessLogEntry {
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+  recipient?: string;
+}
+
+export interface SharingServerOptions {
+  store: SqlCatalogStore;
+  shares: ShareRegistry;
+  /** URL prefix of every route, e.g. `/delta-sharing` ('' for none). */
+  basePath?: string;
+  /** Lifetime of signed file URLs. */
+  urlTtlSeconds?: number;
+  /** HMAC key for local file URLs and page tokens; random per process by default. */
+  secret?: Buffer;
+  accessLog?: (e: AccessLogEntry) => void;
+}
+
+/** A local table's root directory, or null for tables on object stores. */
+export function localRoot(location: string): string | null {
+  if (location.startsWith('file:')) return fileURLToPath(location);
+  return /^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(location) ? null : location;
+}
+
+export async function buildSharingServer(o: SharingServerOptions): Promise<FastifyInstance> {
+  const base = (o.basePath ?? '').replace(/\/+$/, '');
+  const secret = o.secret ?? randomBytes(32);
+  const signer = new UrlSigner(o.urlTtlSeconds ?? 900, secret);
+  const pages = new PageTokens(secret);
+  const app = Fastify({ logger: false, disableRequestLogging: true });
+  const recipients = new WeakMap<FastifyRequest, Recipient>();
+  const stores = new Map<string, ObjectStore>();
+
+  app.addHook('onResponse', async (req, reply) => {
+    o.accessLog?.({
+      method: req.method,
+      route: req.routeOptions.url ?? '(no route)',
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      recipient: recipients.get(req)?.name,
+    });
+  });
+  app.setErrorHandler((e, _req, reply) => {
+    if (e instanceof SharingError) return sendError(reply, e);
+    const status = (e as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return sendError(reply, new SharingError(status, 'INVALID_PARAMETER_VALUE', (e as Error).message));
+    return sendError(reply, new SharingError(500, 'INTERNAL_ERROR', 'internal error'));
+  });
+  app.setNotFoundHandler((_req, reply) => sendError(reply, notFound('resource')));
+
+  const recipient = (req: FastifyRequest): Recipient => {
+    let r = recipients.get(req);
+    if (!r) {
+      r = authenticate(req, o.shares);
+      recipients.set(req, r);
+    }
+    return r;
+  };
+  // Authenticate before anything else is looked at (the file route carries its own signature).
+  app.addHook('preHandler', async (req) => {
+    if (!req.routeOptions.url?.startsWith(`${base}/files/`)) recipient(req);
+  });
+
+  const publicBase = (req: FastifyRequest): string => `${req.protocol}://${req.host}${base}`;
+  const signerFor = (req: FastifyRequest, t: CatalogTable): SignFn => {
+    const root = localRoot(t.location);
+    if (root !== null) {
+      return async (ref) => {
+        const { path, expiresAt } = signer.localPath(t.tableId, ref);
+        return { url: publicBase(req) + path, expiresAt };
+      };
+    }
+    let store = stores.get(t.location);
+    if (!store) stores.set(t.location, (store = openStore(t.location)));
+    const s = store;
+    return async (ref) => ({
+      url: await signer.s3Url(s, t.location, ref),
+      expiresAt: Date.now() + signer.ttlSeconds * 1000,
+    });
+  };
+
+  const shareItem = (name: string) => ({ name });
+  app.get(`${base}/shares`, async (req) => {
+    const q = parseParams(PageQuery, req.query);
+    return pages.page(
+      'shares',
+      o.shares.shares(recipient(req)).map((s) => shareItem(s.name)),
+      q,
+    );
+  });
+  app.get<{ Params: { share: string } }>(`${base}/shares/:share`, async (req) => {
+    const s = o.shares.share(recipient(req), req.params.share);
+    if (!s) throw notFound(`share ${req.params.share}`);
+    return { share: shareItem(s.name) };
+  });
+  app.get<{ Params: { share: string } }>(`${base}/shares/:share/schemas`, async (req) => {
+    const q = parseParams(PageQuery, req.query);
+    const s = o.shares.share(recipient(req), req.params.share);
+    if (!s) throw notFound(`share ${req.params.share}`);
+    return pages.page(
+      `schemas\n${s.name}`,
+      s.schemas.map((sc) => ({ name: sc.name, share: s.name })),
+      q,
+    );
+  });
+  app.get<{ Params: { share: string; schema: string } }>(
+    `${base}/shares/:share/schemas/:schema/tables`,
+    async (req) => {
+      const q = parseParams(PageQuery, req.query);
+      const s = o.shares.share(recipient(req), req.params.share);
+      const sc = s?.schemas.find((x) => x.name.toLowerCase() === req.params.schema.toLowerCase());
+      if (!s || !sc) throw notFound(`schema ${req.params.share}.${req.params.schema}`);
+      const items = sc.tables.map((t) => ({ name: t.name, schema: sc.name, share: s.name }));
+      return pages.page(`tables\n${s.name}\n${sc.name}`, items, q);
+    },
+  );
+  app.get<{ Params: { share: string } }>(`${base}/shares/:share/all-tables`, async (req) => {
+    const q = parseParams(PageQuery, req.query);
+    const s = o.shares.share(recipient(req), req.params.share);
+    if (!s) throw notFound(`share ${req.params.share}`);
+    const items = s.schemas.flatMap((sc) =>
+      sc.tables.map((t) => ({ name: t.name, schema: sc.name, share: s.name })),
+    );
+    return pages.page(`all-tables\n${s.name}`, items, q);
+  });
+
+  registerTableRoutes(app, { store: o.store, shares: o.shares, base, signerFor, recipient });
+
+  let shared: { at: number; ids: Set<string> } | null = null;
+  const sharedTableIds = async (): Promise<Set<string>> => {
+    if (shared && Date.now() - shared.at < 5_000) return shared.ids;
+    const ids = new Set<string>();
+    for (const t of o.shares.allTables()) {
+      const row = await o.store.findTable(t.table);
+      if (row) ids.add(row.tableId);
+    }
+    shared = { at: Date.now(), ids };
+    return ids;
+  };
+  registerFileRoute(app, { base, store: o.store, signer, sharedTableIds, localRoot });
+  app.addHook('onClose', async () => signer.close());
+  return app;
+}

@@ -1,0 +1,244 @@
+/**
+ * Per-table endpoints: version (GET …/version and the deprecated HEAD), metadata, query (POST) and
+ * changes. Every answer is computed from the catalog (see table-data.ts); file URLs are signed
+ * per response and expire.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { isDeltaSqlError } from '../common/errors';
+import type { CatalogTable } from '../catalog/store';
+import type { SqlCatalogStore } from '../catalog/sql-catalog';
+import type { SnapshotJson } from '../delta/snapshot-json';
+import { partitionKeyMap } from '../reader/schema';
+import type { Recipient, ShareRegistry } from './config';
+import {
+  SharingError,
+  badParam,
+  capabilities,
+  nonNegInt,
+  notFound,
+  parseParams,
+  parseTimestamp,
+} from './http';
+import { compilePredicate, parsePredicate } from './predicates';
+import {
+  fileLine,
+  metadataLine,
+  needsDeltaFormat,
+  protocolLine,
+  stateLines,
+  type ResponseFormat,
+  type SignFn,
+} from './responses';
+import { applyLimitHint, changesBetween, filesAt, tableState } from './table-data';
+
+export interface TableContext {
+  store: SqlCatalogStore;
+  shares: ShareRegistry;
+  base: string;
+  /** Signing for one catalog table's files, for this request (local route or S3 pre-signing). */
+  signerFor(req: FastifyRequest, table: CatalogTable): SignFn;
+  recipient(req: FastifyRequest): Recipient;
+}
+
+type TableParams = { share: string; schema: string; table: string };
+
+const QueryBody = z.object({
+  predicateHints: z.array(z.string()).optional(),
+  jsonPredicateHints: z
+    .string()
+    .max(1 << 20)
+    .optional(),
+  limitHint: nonNegInt.optional(),
+  version: nonNegInt.optional(),
+  timestamp: z.string().optional(),
+  startingVersion: nonNegInt.optional(),
+  endingVersion: nonNegInt.optional(),
+});
+
+const ChangesQuery = z.object({
+  startingVersion: nonNegInt.optional(),
+  startingTimestamp: z.string().optional(),
+  endingVersion: nonNegInt.optional(),
+  endingTimestamp: z.string().optional(),
+  includeHistoricalMetadata: z.enum(['true', 'false']).optional(),
+});
+
+const VersionQuery = z.object({ startingTimestamp: z.string().optional() });
+
+/** Catalog read errors a client caused (no such version, timestamp before the table). */
+function asClientError(e: unknown): never {
+  if (isDeltaSqlError(e) && e.type === 'VersionNotFound') throw badParam(e.message);
+  throw e;
+}
+
+/**
+ * The response format: delta when the client accepts it and the table needs it (or delta is all
+ * it accepts); parquet otherwise. A table that needs delta, asked for parquet only, is refused.
+ */
+function chooseFormat(req: FastifyRequest, s: Pick<SnapshotJson, 'protocol' | 'metadata'>): ResponseFormat {
+  const formats = capabilities(req).get('responseformat') ?? ['parquet'];
+  const delta = formats.includes('delta');
+  const parquet = formats.includes('parquet');
+  if (needsDeltaFormat(s)) {
+    if (delta) return 'delta';
+    throw new SharingError(
+      400,
+      'UNSUPPORTED_OPERATION',
+      'the table uses deletion vectors or column mapping and can only be read in the delta response format: ' +
+        'send the header delta-sharing-capabilities: responseformat=delta',
+    );
+  }
+  return parquet || !delta ? 'parquet' : 'delta';
+}
+
+export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): void {
+  const prefix = `${ctx.base}/shares/:share/schemas/:schema/tables/:table`;
+
+  async function resolve(req: FastifyRequest): Promise<CatalogTable> {
+    const p = req.params as TableParams;
+    const shared = ctx.shares.table(ctx.recipient(req), p.share, p.schema, p.table);
+    if (!shared) throw notFound(`table ${p.share}.${p.schema}.${p.table}`);
+    const t = await ctx.store.findTable(shared.table);
+    if (!t || t.lastVersion === null) throw notFound(`table ${p.share}.${p.schema}.${p.table}`);
+    return t;
+  }
+
+  const ndjson = (
+    reply: FastifyReply,
+    version: number,
+    format: ResponseFormat,
+    lines: string[],
+  ): FastifyReply =>
+    reply
+      .header('content-type', 'application/x-ndjson; charset=utf-8')
+      .header('delta-table-version', String(version))
+      .header('delta-sharing-capabilities', `responseformat=${format}`)
+      .send(lines.length === 0 ? '' : lines.join('\n') + '\n');
+
+  const version = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const t = await resolve(req);
+    const q = parseParams(VersionQuery, req.query);
+    let v = t.lastVersion ?? 0;
+    if (q.startingTimestamp !== undefined) {
+      const ts = parseTimestamp('startingTimestamp', q.startingTimestamp);
+      const rows = await ctx.store.driver.query(
+        `SELECT MIN(version) AS v FROM {T:dl_table_versions} WHERE table_id = ? AND commit_timestamp >= ?`,
+        [t.tableId, ts],
+      );
+      if (rows[0]?.v === null || rows[0]?.v === undefined)
+        throw badParam(`no version of the table was committed at or after ${q.startingTimestamp}`);
+      v = Number(rows[0].v);
+    }
+    return reply.header('delta-table-version', String(v)).send();
+  };
+  app.get(`${prefix}/version`, version);
+  app.head(prefix, version);
+
+  app.get(`${prefix}/metadata`, async (req, reply) => {
+    const t = await resolve(req);
+    const s = await tableState(ctx.store, t.tableId, {});
+    return ndjson(reply, s.version, chooseFormat(req, s), stateLines(s, chooseFormat(req, s)));
+  });
+
+  app.post(`${prefix}/query`, async (req, reply) => {
+    const t = await resolve(req);
+    const body = parseParams(QueryBody, req.body);
+    if (body.startingVersion !== undefined) return queryChanges(req, reply, t, body);
+    if (body.version !== undefined && body.timestamp !== undefined)
+      throw badParam('version and timestamp cannot both be given');
+    const at =
+      body.version !== undefined
+        ? { version: body.version }
+        : body.timestamp !== undefined
+          ? { timestamp: parseTimestamp('timestamp', body.timestamp) }
+          : {};
+    const s = await tableState(ctx.store, t.tableId, at).catch(asClientError);
+    const format = chooseFormat(req, s);
+    const pred = body.jsonPredicateHints === undefined ? null : parsePredicate(body.jsonPredicateHints);
+    const where = pred ? compilePredicate(pred, partitionKeyMap(s.metadata), ctx.store.dialect) : null;
+    let files = await filesAt(ctx.store, t.tableId, s.version, where);
+    if (body.limitHint !== undefined) files = applyLimitHint(files, body.limitHint);
+    const sign = ctx.signerFor(req, t);
+    const lines = stateLines(s, format);
+    for (const f of files) lines.push(await fileLine(f, sign, { format, wrapper: 'file' }));
+    return ndjson(reply, s.version, format, lines);
+  });
+
+  /** Query from a starting version: the data-changing adds and removes, with historical metadata. */
+  async function queryChanges(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    t: CatalogTable,
+    body: z.infer<typeof QueryBody>,
+  ): Promise<FastifyReply> {
+    const start = body.startingVersion ?? 0;
+    const end = body.endingVersion ?? t.lastVersion ?? 0;
+    return changeLines(
+      req,
+      reply,
+      t,
+      start,
+      end,
+      true,
+      (f) => f.kind !== 'cdc' && f.body.dataChange !== false,
+    );
+  }
+
+  async function changeLines(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    t: CatalogTable,
+    start: number,
+    end: number,
+    history: boolean,
+    keep: (f: Awaited<ReturnType<typeof changesBetween>>['rows'][number]) => boolean = () => true,
+  ): Promise<FastifyReply> {
+    if (end < start) throw badParam(`endingVersion ${end} is before startingVersion ${start}`);
+    if (t.firstVersion !== null && start < t.firstVersion)
+      throw badParam(
+        `startingVersion ${start} is before the first version the catalog holds (${t.firstVersion})`,
+      );
+    if (end > (t.lastVersion ?? 0))
+      throw badParam(`endingVersion ${end} is after the latest version ${t.lastVersion}`);
+    const s = await tableState(ctx.store, t.tableId, { version: start }).catch(asClientError);
+    const format = chooseFormat(req, s);
+    const set = await changesBetween(ctx.store, t.tableId, start, end, format === 'delta');
+    const sign = ctx.signerFor(req, t);
+    const lines = [protocolLine(s.protocol, format), metadataLine(s.metadata, format, { version: start })];
+    if (history || format === 'delta') {
+      for (const [v, m] of set.metadata) if (v > start) lines.push(metadataLine(m, format, { version: v }));
+    }
+    for (const f of set.rows.filter(keep)) {
+      lines.push(
+        await fileLine(f, sign, { format, wrapper: 'change', timestamp: set.timestamps.get(f.version) }),
+      );
+    }
+    return ndjson(reply, start, format, lines);
+  }
+
+  app.get(`${prefix}/changes`, async (req, reply) => {
+    const t = await resolve(req);
+    const q = parseParams(ChangesQuery, req.query);
+    let start = q.startingVersion;
+    if (start === undefined && q.startingTimestamp !== undefined) {
+      const ts = parseTimestamp('startingTimestamp', q.startingTimestamp);
+      const r = await ctx.store.driver.query(
+        `SELECT MIN(version) AS v FROM {T:dl_table_versions} WHERE table_id = ? AND commit_timestamp >= ?`,
+        [t.tableId, ts],
+      );
+      if (r[0]?.v === null || r[0]?.v === undefined)
+        throw badParam(`no version at or after ${q.startingTimestamp}`);
+      start = Number(r[0].v);
+    }
+    if (start === undefined) throw badParam('startingVersion or startingTimestamp is required');
+    let end = q.endingVersion ?? t.lastVersion ?? 0;
+    if (q.endingVersion === undefined && q.endingTimestamp !== undefined) {
+      const s = await tableState(ctx.store, t.tableId, {
+        timestamp: parseTimestamp('endingTimestamp', q.endingTimestamp),
+      }).catch(asClientError);
+      end = s.version;
+    }
+    return changeLines(req, reply, t, start, end, q.includeHistoricalMetadata === 'true');
+  });
+}
