@@ -172,5 +172,17 @@ export class LocalStore implements ObjectStore {
     } catch (e) {
       throw this.fail('delete', rel, e);
     }
+    // Object stores have no empty folders: prune the ones this delete emptied, up to the root.
+    for (
+      let dir = path.dirname(this.abs(rel));
+      dir.startsWith(this.root + path.sep);
+      dir = path.dirname(dir)
+    ) {
+      try {
+        await fsp.rmdir(dir);
+      } catch {
+        break; // not empty (or already gone): stop
+      }
+    }
   }
 }
