@@ -126,7 +126,7 @@ export function createImportActivities(deps: ActivityDeps) {
           ref.files[0]?.path ?? `_delta_log/${String(args.version).padStart(20, '0')}.checkpoint.parquet`;
         const r = await store.writeBaseline(
           args.tableId,
-          { version: args.version, timestamp, file },
+          { version: args.version, timestamp, file, raw: await table.wholeCommitRaw(args.version) },
           heartbeating(table.checkpointActions(ref), args.version),
         );
         return { firstVersion: args.version, lastVersion: args.version, ...r };

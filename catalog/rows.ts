@@ -7,6 +7,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { dvUniqueId, emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
+import type { RawCommit } from '../delta/commit-framing';
 import type { SqlValue, ValidityTouch } from './sql';
 
 const KEY = ['table_id', 'version', 'seq'] as const;
@@ -24,6 +25,9 @@ export const COLUMNS = {
     'counts',
     'source_file',
     'imported_at',
+    'commit_size',
+    'commit_sha256',
+    'commit_framing',
   ],
   dl_add_files: [
     ...KEY,
@@ -156,6 +160,8 @@ export class RowBuffer {
     hash: string;
     counts: ActionCounts;
     file: string;
+    /** The commit file's size, sha256 and framing; absent when the version has no commit file. */
+    raw?: RawCommit | null;
   }): void {
     const total = Object.values(v.counts).reduce((s, n) => s + n, 0);
     this.push('dl_table_versions', [
@@ -170,6 +176,9 @@ export class RowBuffer {
       JSON.stringify(v.counts),
       v.file,
       Date.now(),
+      v.raw?.size ?? null,
+      v.raw?.sha256 ?? null,
+      v.raw?.framing ?? null,
     ]);
   }
 
@@ -186,6 +195,7 @@ export class RowBuffer {
       hash,
       counts,
       file: c.file,
+      raw: c.raw,
     });
     return counts;
   }

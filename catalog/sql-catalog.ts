@@ -6,11 +6,13 @@ import type { Commit, LogAction } from '../delta/actions';
 import type { SnapshotJson } from '../delta/snapshot-json';
 import { readFileList } from './file-list';
 import { runMigrations } from './migrations';
+import { readCommitBytes } from './raw-commits';
 import { ACTION_TABLES, ROW_TABLES } from './rows';
 import * as runs from './runs';
 import { commitLines, readSnapshot } from './snapshot-reader';
 import type { SqlDriver } from './sql';
 import type {
+  BaselineInfo,
   CatalogStore,
   CatalogTable,
   FileListQuery,
@@ -48,7 +50,7 @@ export class SqlCatalogStore implements CatalogStore {
   }
   writeBaseline(
     tableId: string,
-    baseline: { version: number; timestamp: number; file: string },
+    baseline: BaselineInfo,
     actions: AsyncIterable<LogAction>,
   ): Promise<WriteResult> {
     return writer.writeBaseline(this.driver, tableId, baseline, actions);
@@ -64,6 +66,9 @@ export class SqlCatalogStore implements CatalogStore {
   }
   commitLines(tableId: string, version: number): Promise<string[]> {
     return commitLines(this.driver, tableId, version, ACTION_TABLES);
+  }
+  commitBytes(tableId: string, version: number): Promise<Buffer | null> {
+    return readCommitBytes(this.driver, tableId, version);
   }
   dropTable(tableId: string): Promise<void> {
     return tables.dropTable(this.driver, tableId);

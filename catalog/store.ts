@@ -7,10 +7,19 @@
  * content it throws VersionConflict. Retries therefore never duplicate rows.
  */
 import type { ActionCounts, Commit, LogAction } from '../delta/actions';
+import type { RawCommit } from '../delta/commit-framing';
 import type { SnapshotJson } from '../delta/snapshot-json';
 import type { PreparedVersions } from './writer';
 
 export type { PreparedVersions };
+
+/** A checkpoint baseline: its version, timestamp, checkpoint file, and its commit file's bytes when that json exists. */
+export interface BaselineInfo {
+  version: number;
+  timestamp: number;
+  file: string;
+  raw?: RawCommit | null;
+}
 
 export interface CatalogTable {
   tableId: string;
@@ -87,7 +96,7 @@ export interface CatalogStore {
    */
   writeBaseline(
     tableId: string,
-    baseline: { version: number; timestamp: number; file: string },
+    baseline: BaselineInfo,
     actions: AsyncIterable<LogAction>,
   ): Promise<WriteResult>;
   snapshot(tableId: string, q: SnapshotQuery): Promise<SnapshotJson>;
@@ -105,6 +114,13 @@ export interface CatalogStore {
   optimize(): Promise<void>;
   /** Raw JSON lines of one version in their original order (lossless rebuild). */
   commitLines(tableId: string, version: number): Promise<string[]>;
+  /**
+   * The exact bytes of the version's commit file (`N.json`), rebuilt from the action rows and the
+   * stored framing and verified against its stored size and sha256 (CommitBytesMismatch when they
+   * differ). Null when the catalog holds no commit for that version (e.g. a checkpoint baseline
+   * whose json was absent).
+   */
+  commitBytes(tableId: string, version: number): Promise<Buffer | null>;
   dropTable(tableId: string): Promise<void>;
   startRun(run: Omit<ImportRun, 'finishedAt' | 'status'> & { status?: RunStatus }): Promise<void>;
   finishRun(runId: string, patch: Partial<ImportRun>): Promise<void>;

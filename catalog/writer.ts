@@ -5,7 +5,7 @@
  */
 import { DeltaSqlError, logGap } from '../common/errors';
 import { emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
-import type { WriteResult } from './store';
+import type { BaselineInfo, WriteResult } from './store';
 import {
   COLUMNS,
   ContentHasher,
@@ -246,7 +246,7 @@ async function streamBaseline(
 export async function writeBaseline(
   driver: SqlDriver,
   tableId: string,
-  baseline: { version: number; timestamp: number; file: string },
+  baseline: BaselineInfo,
   actions: AsyncIterable<LogAction>,
 ): Promise<WriteResult> {
   return driver.transaction(async (tx) => {

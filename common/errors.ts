@@ -22,6 +22,12 @@ export type DeltaSqlErrorType =
   | 'VersionConflict'
   | 'ImportInProgress'
   | 'ValidationFailed'
+  /** A table needs a reader feature deltasql does not implement (delta/table-features.ts). */
+  | 'UnsupportedFeature'
+  /** The bytes rebuilt from the catalog do not match the commit file's stored size/sha256. */
+  | 'CommitBytesMismatch'
+  /** Time travel to a timestamp after the latest commit (Spark: DELTA_TIMESTAMP_GREATER_THAN_COMMIT). */
+  | 'TimestampAfterLatestCommit'
   | 'TemporalUnavailable'
   | 'CorruptParquet'
   | 'IncompatibleSchema';
@@ -46,6 +52,9 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly DeltaSqlErrorType[] = [
   'VersionConflict',
   'ImportInProgress',
   'ValidationFailed',
+  'UnsupportedFeature',
+  'CommitBytesMismatch',
+  'TimestampAfterLatestCommit',
   'CorruptParquet',
   'IncompatibleSchema',
 ];

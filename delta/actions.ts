@@ -5,6 +5,7 @@
  * (`.passthrough()`); they never change table state.
  */
 import { z } from 'zod';
+import type { RawCommit } from './commit-framing';
 
 /** Checkpoint readers hand us int64 as bigint; commits give numbers. Both become JS numbers. */
 const int = z.union([z.number(), z.bigint()]).transform((v) => Number(v));
@@ -108,9 +109,17 @@ export const SidecarSchema = z
   .passthrough();
 export type SidecarAction = z.infer<typeof SidecarSchema>;
 
-/** commitInfo is free-form; only inCommitTimestamp and operation matter to us. */
+/**
+ * commitInfo is free-form (PROTOCOL.md): writers put anything there, e.g. an ISO string as
+ * `timestamp`. The line is kept verbatim in `raw`; the few fields we read are read leniently, a
+ * value of another type reading as null instead of failing the commit.
+ */
 export const CommitInfoSchema = z
-  .object({ inCommitTimestamp: int.nullish(), operation: z.string().nullish(), timestamp: int.nullish() })
+  .object({
+    inCommitTimestamp: int.nullish().catch(null),
+    operation: z.string().nullish().catch(null),
+    timestamp: int.nullish().catch(null),
+  })
   .passthrough();
 export type CommitInfoAction = z.infer<typeof CommitInfoSchema>;
 
@@ -149,6 +158,8 @@ export interface Commit {
   /** Path of the commit file relative to the table root, for error messages. */
   file: string;
   actions: LogAction[];
+  /** Size, sha256 and framing of the commit file, so the catalog can rebuild it byte for byte. */
+  raw?: RawCommit;
 }
 
 /**

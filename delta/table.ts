@@ -5,11 +5,12 @@
  */
 import { DeltaSqlError, tableNotFound } from '../common/errors';
 import type { ObjectMeta, ObjectStore } from '../storage/object-store';
-import { displayPath } from '../storage/storage-error';
+import { displayPath, isNotFound } from '../storage/storage-error';
 import { openStore } from '../storage/uri';
 import type { Commit, LogAction } from './actions';
 import { readCheckpoint } from './checkpoint-reader';
-import { parseCommit } from './commit-reader';
+import { type RawCommit, wholeFileRaw } from './commit-framing';
+import { parseCommit, parseCommitFile } from './commit-reader';
 import { readCrc } from './crc';
 import { readHistory, versionAtTimestamp } from './history';
 import { readLastCheckpoint } from './last-checkpoint';
@@ -152,10 +153,10 @@ export class DeltaTable {
   /** Fetch and parse commit files in order with bounded parallelism. */
   fetchCommits(
     metas: Iterable<{ version: number; meta: ObjectMeta }>,
-  ): AsyncGenerator<{ version: number; meta: ObjectMeta; actions: LogAction[] }> {
+  ): AsyncGenerator<{ version: number; meta: ObjectMeta; actions: LogAction[]; raw: RawCommit }> {
     return orderedParallel(metas, this.concurrency, async ({ version, meta }) => {
       const buf = await this.store.get(meta.path);
-      return { version, meta, actions: parseCommit(buf, displayPath(this.root, meta.path)) };
+      return { version, meta, ...parseCommitFile(buf, displayPath(this.root, meta.path)) };
     });
   }
 
@@ -189,7 +190,21 @@ export class DeltaTable {
         timestamp: commitTimestamp(c.version, c.actions, c.meta.lastModified, ict),
         file: c.meta.path,
         actions: c.actions,
+        raw: c.raw,
       };
+    }
+  }
+
+  /**
+   * The whole commit file of `version` as a RawCommit (for a checkpoint baseline, whose actions
+   * come from the checkpoint, so no action rows hold the commit's lines), or null when absent.
+   */
+  async wholeCommitRaw(version: number): Promise<RawCommit | null> {
+    try {
+      return wholeFileRaw(await this.store.get(commitPath(version)));
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
     }
   }
 

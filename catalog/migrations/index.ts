@@ -9,6 +9,7 @@ import * as m001 from './001_initial';
 import * as m002 from './002_time_travel_indexes';
 import * as m003 from './003_postgres_storage';
 import * as m004 from './004_file_list_indexes';
+import * as m005 from './005_raw_commits_cascade';
 
 /** A statement for one engine; `requires` is a query that must return a row for it to run. */
 export interface DialectStatement {
@@ -24,7 +25,7 @@ export interface Migration {
   statements: readonly MigrationStatement[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];
 export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 const BOOL_TYPE = { sqlite: 'INTEGER', postgres: 'BOOLEAN' } as const;

@@ -1,0 +1,124 @@
+/**
+ * Byte-exact commit files without storing them twice. The catalog already keeps every action
+ * line's text (`raw`), in order; what it lacks is how those lines were framed: '\r\n' endings,
+ * blank lines, whether the file ends with a newline, and bytes that are not valid UTF-8. A
+ * commit's `RawCommit` is its size, its sha256 and `framing`: null for the plain form
+ * (`raws.join('\n') + '\n'`, or '' for no actions), else a compact JSON of the deviations only:
+ *
+ *   g: [[element, text], ...]  elements that are not actions (blank / whitespace lines), by index
+ *   c: [element, ...] | 1       action elements that ended in '\r' (1: all of them)
+ *   t: 0                        no empty element after the last '\n' (the file does not end in '\n',
+ *                               or ends in whitespace that `g` lists)
+ *   b: base64                   the whole file, when the lines cannot rebuild it (invalid UTF-8)
+ *   x: text                     the whole file as text: a commit whose actions are not stored as
+ *                               rows (the commit at a checkpoint baseline version)
+ *
+ * Elements are the file split on '\n' (see line-reader.ts). The builder checks its own rebuild
+ * against the file's sha256 while reading, so a stored framing always reproduces the bytes.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { z } from 'zod';
+import type { Line } from './line-reader';
+
+export interface RawCommit {
+  size: number;
+  sha256: string;
+  framing: string | null;
+}
+
+export const FramingSchema = z.object({
+  g: z.array(z.tuple([z.number().int().nonnegative(), z.string()])).optional(),
+  c: z.union([z.array(z.number().int().nonnegative()), z.literal(1)]).optional(),
+  t: z.literal(0).optional(),
+  b: z.string().optional(),
+  x: z.string().optional(),
+});
+export type Framing = z.infer<typeof FramingSchema>;
+
+/** Fed every element of a commit file in order (`line`) and its bytes (`bytes`), in any interleaving. */
+export class FramingBuilder {
+  private readonly fileHash: Hash = createHash('sha256');
+  private readonly rebuildHash: Hash = createHash('sha256');
+  private size = 0;
+  private elements = 0;
+  private actions = 0;
+  private readonly gaps: [number, string][] = [];
+  private readonly cr: number[] = [];
+  private lastWasAction = false;
+  private lastText = '';
+
+  bytes(chunk: Buffer): void {
+    this.fileHash.update(chunk);
+    this.size += chunk.length;
+  }
+
+  /** One element; `isAction` when it became an action row (its `text` is the row's raw). */
+  line(l: Line, isAction: boolean): void {
+    const i = this.elements++;
+    if (i > 0) this.rebuildHash.update('\n');
+    this.rebuildHash.update(l.text);
+    if (l.cr) this.rebuildHash.update('\r');
+    if (isAction) {
+      this.actions++;
+      if (l.cr) this.cr.push(i);
+    } else {
+      // A skipped element keeps its '\r' in its text.
+      this.gaps.push([i, l.cr ? `${l.text}\r` : l.text]);
+    }
+    this.lastWasAction = isAction;
+    this.lastText = l.text + (l.cr ? '\r' : '');
+  }
+
+  /**
+   * The RawCommit. `whole` is the file when it is in memory: used as the fallback when the lines
+   * do not rebuild it; null when streamed (then a non-rebuildable file returns null).
+   */
+  finish(whole: Buffer | null): RawCommit | null {
+    const sha256 = this.fileHash.digest('hex');
+    const rebuilt = this.rebuildHash.digest('hex');
+    if (rebuilt !== sha256) {
+      if (!whole) return null;
+      return { size: this.size, sha256, framing: JSON.stringify({ b: whole.toString('base64') }) };
+    }
+    const f: Framing = {};
+    const implicitEnd = !this.lastWasAction && this.lastText === '';
+    const gaps = implicitEnd ? this.gaps.slice(0, -1) : this.gaps;
+    if (gaps.length > 0) f.g = gaps;
+    if (this.cr.length > 0) f.c = this.cr.length === this.actions ? 1 : this.cr;
+    if (!implicitEnd) f.t = 0;
+    const plain = f.g === undefined && f.c === undefined && f.t === undefined;
+    return { size: this.size, sha256, framing: plain ? null : JSON.stringify(f) };
+  }
+}
+
+/** The RawCommit of a commit whose lines are not stored as rows: the framing holds the whole file. */
+export function wholeFileRaw(buf: Buffer): RawCommit {
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  const text = buf.toString('utf8');
+  const exact = Buffer.byteLength(text) === buf.length && Buffer.from(text, 'utf8').equals(buf);
+  const framing = exact ? { x: text } : { b: buf.toString('base64') };
+  return { size: buf.length, sha256, framing: JSON.stringify(framing) };
+}
+
+/** Rebuild a commit file from its action lines (in order) and its framing. */
+export function rebuildCommit(raws: readonly string[], framing: Framing | null): Buffer {
+  if (framing?.b !== undefined) return Buffer.from(framing.b, 'base64');
+  if (framing?.x !== undefined) return Buffer.from(framing.x, 'utf8');
+  if (!framing) return Buffer.from(raws.length === 0 ? '' : `${raws.join('\n')}\n`, 'utf8');
+  const gaps = new Map(framing.g ?? []);
+  const cr = framing.c === 1 ? null : new Set(framing.c ?? []);
+  const allCr = framing.c === 1;
+  const total = raws.length + gaps.size + (framing.t === 0 ? 0 : 1);
+  const parts: string[] = [];
+  let next = 0;
+  for (let i = 0; i < total; i++) {
+    const gap = gaps.get(i);
+    if (gap !== undefined) parts.push(gap);
+    else if (framing.t !== 0 && i === total - 1) parts.push('');
+    else {
+      const raw = raws[next++] ?? '';
+      parts.push(allCr || cr?.has(i) ? `${raw}\r` : raw);
+    }
+  }
+  return Buffer.from(parts.join('\n'), 'utf8');
+}

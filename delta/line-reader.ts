@@ -1,0 +1,76 @@
+/**
+ * The one line splitter of the project: NDJSON commits and JSON checkpoints are split here, from a
+ * whole Buffer or from a stream of chunks, so a 600 MB commit never becomes one JS string (V8 caps
+ * strings at 512 MiB: ERR_STRING_TOO_LONG). Lines are split on byte 0x0A; the text excludes the
+ * '\n' and one '\r' before it (`cr` says whether there was one), so the caller sees exactly the
+ * file's elements: a file is `elements.join('\n')`, each element `text + (cr ? '\r' : '')`. The
+ * last element is the text after the last '\n' (empty when the file ends with a newline).
+ */
+export interface Line {
+  /** 1-based line number. */
+  no: number;
+  text: string;
+  cr: boolean;
+  /** True for the element after the last '\n'. */
+  last: boolean;
+}
+
+const NL = 10;
+const CR = 13;
+
+/** Splits bytes fed in chunks into lines; only an unfinished line is kept between chunks. */
+export class LineSplitter {
+  private rest: Buffer[] = [];
+  private restLen = 0;
+  private no = 0;
+
+  private line(buf: Buffer, start: number, end: number, last: boolean): Line {
+    const cr = end > start && buf[end - 1] === CR;
+    return { no: ++this.no, text: buf.toString('utf8', start, cr ? end - 1 : end), cr, last };
+  }
+
+  /** Complete lines of `chunk` (plus the carried-over start of the first one). */
+  *push(chunk: Buffer): Generator<Line> {
+    let pos = 0;
+    let nl = chunk.indexOf(NL, pos);
+    if (nl >= 0 && this.restLen > 0) {
+      const joined = Buffer.concat([...this.rest, chunk.subarray(0, nl + 1)]);
+      this.rest = [];
+      this.restLen = 0;
+      yield this.line(joined, 0, joined.length - 1, false);
+      pos = nl + 1;
+      nl = chunk.indexOf(NL, pos);
+    }
+    while (nl >= 0) {
+      yield this.line(chunk, pos, nl, false);
+      pos = nl + 1;
+      nl = chunk.indexOf(NL, pos);
+    }
+    if (pos < chunk.length) {
+      this.rest.push(chunk.subarray(pos));
+      this.restLen += chunk.length - pos;
+    }
+  }
+
+  /** The element after the last '\n' (always present, possibly empty). */
+  end(): Line {
+    const buf = Buffer.concat(this.rest);
+    this.rest = [];
+    this.restLen = 0;
+    return this.line(buf, 0, buf.length, true);
+  }
+}
+
+/** Every line of an in-memory file. */
+export function* bufferLines(buf: Buffer): Generator<Line> {
+  const s = new LineSplitter();
+  yield* s.push(buf);
+  yield s.end();
+}
+
+/** Every line of a file read as a stream of chunks; memory is one chunk plus one line. */
+export async function* streamLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<Line> {
+  const s = new LineSplitter();
+  for await (const c of chunks) yield* s.push(c);
+  yield s.end();
+}
