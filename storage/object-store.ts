@@ -1,7 +1,10 @@
 /**
  * The narrow storage surface the Delta reader needs. Paths are relative to the table root and use
  * '/' separators; listing is lexicographic, which for zero-padded log names is version order.
- * Implementations: local disk (plain paths, file://) and S3 (s3://, custom endpoint, path style).
+ * Implementations: local disk (plain paths, file://), S3 (s3://, custom endpoint, path style), GCS
+ * (gs://) and Azure Blob (az://, abfss://, https://<account>.blob.core.windows.net); storage/uri.ts
+ * picks one by scheme. Failures are StorageError (`notFound`, `permissionDenied`); the cloud
+ * stores retry throttling and 5xx answers per storage/retry.ts before they give up.
  */
 export interface ObjectMeta {
   /** Relative to the store root, e.g. "_delta_log/00000000000000000003.json". */
@@ -34,7 +37,14 @@ export interface ObjectStore {
    * local disk writes a temp file and link()s it, S3 sends `If-None-Match: *`.
    */
   putIfAbsent(path: string, body: Buffer | string): Promise<boolean>;
+  /** Remove the object; removing an absent object is not an error. */
   delete(path: string): Promise<void>;
+  /**
+   * An expiring URL that lets anyone holding it GET the object (Delta Sharing hands these out).
+   * Optional: local disk has none. S3 signs SigV4 with the default chain, GCS a V4 URL (needs a
+   * service-account key or IAM signBlob), Azure a read-only SAS (needs the account key).
+   */
+  signedUrl?(path: string, expiresInSeconds: number): Promise<string>;
 }
 
 /** Reject nonsensical byte ranges before any I/O (a programming error, not a storage failure). */

@@ -12,8 +12,10 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
-import { StorageError } from './storage-error';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
+import { StorageError, isDeniedStatus } from './storage-error';
 
 const DEFAULT_REGION = 'us-east-1';
 const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
@@ -45,6 +47,8 @@ export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client 
     // Emulators and older S3-compatible stores reject the newer default checksum headers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // storage/retry.ts retries every store alike; the SDK's own loop is off.
+    maxAttempts: 1,
   });
 }
 
@@ -61,6 +65,7 @@ export class S3Store implements ObjectStore {
   constructor(
     private readonly loc: S3Location,
     private readonly client: S3Client = s3ClientFromEnv(),
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {
     this.base = loc.prefix === '' ? '' : `${loc.prefix}/`;
     this.root = `s3://${loc.bucket}${loc.prefix === '' ? '' : `/${loc.prefix}`}`;
@@ -68,6 +73,10 @@ export class S3Store implements ObjectStore {
 
   private key(rel: string): string {
     return this.base + rel;
+  }
+
+  private send<T>(op: () => Promise<T>): Promise<T> {
+    return withRetry(op, (e) => (e as AwsLikeError | null)?.$metadata?.httpStatusCode, this.retry);
   }
 
   private fail(op: string, rel: string, e: unknown): StorageError {
@@ -80,6 +89,7 @@ export class S3Store implements ObjectStore {
     return new StorageError(`S3 ${op} failed for ${file}: ${name}${status ? ` (HTTP ${status})` : ''}`, {
       file,
       notFound,
+      permissionDenied: isDeniedStatus(status),
       cause: e,
     });
   }
@@ -89,14 +99,16 @@ export class S3Store implements ObjectStore {
     do {
       let out;
       try {
-        out = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.loc.bucket,
-            Prefix: this.key(prefix),
-            StartAfter:
-              token === undefined && opts.startAfter !== undefined ? this.key(opts.startAfter) : undefined,
-            ContinuationToken: token,
-          }),
+        out = await this.send(() =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.loc.bucket,
+              Prefix: this.key(prefix),
+              StartAfter:
+                token === undefined && opts.startAfter !== undefined ? this.key(opts.startAfter) : undefined,
+              ContinuationToken: token,
+            }),
+          ),
         );
       } catch (e) {
         throw this.fail('list', prefix, e);
@@ -115,8 +127,8 @@ export class S3Store implements ObjectStore {
 
   async get(rel: string): Promise<Buffer> {
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }),
+      const out = await this.send(() =>
+        this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) })),
       );
       return await bodyBuffer(out.Body);
     } catch (e) {
@@ -128,12 +140,14 @@ export class S3Store implements ObjectStore {
     checkRange(rel, start, endExclusive);
     if (endExclusive === start) return Buffer.alloc(0);
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.loc.bucket,
-          Key: this.key(rel),
-          Range: `bytes=${start}-${endExclusive - 1}`,
-        }),
+      const out = await this.send(() =>
+        this.client.send(
+          new GetObjectCommand({
+            Bucket: this.loc.bucket,
+            Key: this.key(rel),
+            Range: `bytes=${start}-${endExclusive - 1}`,
+          }),
+        ),
       );
       return await bodyBuffer(out.Body);
     } catch (e) {
@@ -145,8 +159,8 @@ export class S3Store implements ObjectStore {
 
   async head(rel: string): Promise<ObjectMeta | null> {
     try {
-      const out = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }),
+      const out = await this.send(() =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) })),
       );
       return {
         path: rel,
@@ -162,8 +176,8 @@ export class S3Store implements ObjectStore {
 
   async put(rel: string, body: Buffer | string): Promise<void> {
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel), Body: body }),
+      await this.send(() =>
+        this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel), Body: body })),
       );
     } catch (e) {
       throw this.fail('put', rel, e);
@@ -172,8 +186,10 @@ export class S3Store implements ObjectStore {
 
   async putIfAbsent(rel: string, body: Buffer | string): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel), Body: body, IfNoneMatch: '*' }),
+      await this.send(() =>
+        this.client.send(
+          new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel), Body: body, IfNoneMatch: '*' }),
+        ),
       );
       return true;
     } catch (e) {
@@ -184,9 +200,26 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /** A pre-signed GetObject URL (SigV4, signed locally with the default-chain credentials). */
+  async signedUrl(rel: string, expiresInSeconds: number): Promise<string> {
+    try {
+      return await getSignedUrl(
+        this.client,
+        new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }),
+        {
+          expiresIn: expiresInSeconds,
+        },
+      );
+    } catch (e) {
+      throw this.fail('sign', rel, e);
+    }
+  }
+
   async delete(rel: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) }));
+      await this.send(() =>
+        this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.key(rel) })),
+      );
     } catch (e) {
       throw this.fail('delete', rel, e);
     }

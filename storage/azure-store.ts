@@ -1,0 +1,236 @@
+/**
+ * ObjectStore over Azure Blob Storage: az://container/prefix, abfs[s]://container@account.dfs.core.windows.net/prefix
+ * and https://account.blob.core.windows.net/container/prefix (ADLS Gen2 paths are read through the
+ * Blob endpoint of the same account). Credentials, first match wins: AZURE_STORAGE_CONNECTION_STRING,
+ * account key (AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY), SAS (AZURE_STORAGE_SAS_TOKEN), then
+ * @azure/identity's DefaultAzureCredential. None of them is ever put in a URI, a log or a message.
+ */
+import { DefaultAzureCredential } from '@azure/identity';
+import {
+  AnonymousCredential,
+  BlobSASPermissions,
+  BlobServiceClient,
+  type ContainerClient,
+  type StoragePipelineOptions,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
+import { DeltaSqlError } from '../common/errors';
+import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
+import { StorageError, displayPath, isDeniedStatus } from './storage-error';
+
+const PAGE_SIZE = 5000;
+const RANGE_NOT_SATISFIABLE = 416;
+
+export interface AzureLocation {
+  /** Storage account named by the URI (abfss://, https://); undefined for az://, taken from the credentials. */
+  account?: string;
+  container: string;
+  /** Blob-name prefix of the table root, without leading or trailing slash. */
+  prefix: string;
+  /** The URI as given (normalized), so listed children keep the caller's URL form. */
+  root: string;
+}
+
+// storage/retry.ts retries every store alike; the SDK's own loop is off.
+const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 1 } };
+
+const noAccount = (root: string): DeltaSqlError =>
+  new DeltaSqlError(
+    'InvalidUri',
+    `${root}: no Azure storage account: set AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT, ` +
+      'or name it in the URI (abfss://container@account.dfs.core.windows.net/path)',
+    { file: root },
+  );
+
+/** The service client for `loc`, from the first credential source the environment offers. */
+export function azureClientFromEnv(
+  loc: AzureLocation,
+  env: NodeJS.ProcessEnv = process.env,
+): BlobServiceClient {
+  const cs = env.AZURE_STORAGE_CONNECTION_STRING;
+  if (cs) {
+    const client = BlobServiceClient.fromConnectionString(cs, PIPELINE);
+    if (loc.account !== undefined && client.accountName !== loc.account) {
+      throw new DeltaSqlError(
+        'InvalidUri',
+        `${loc.root} names account "${loc.account}", but AZURE_STORAGE_CONNECTION_STRING is for "${client.accountName}"`,
+        { file: loc.root },
+      );
+    }
+    return client;
+  }
+  const account = loc.account ?? env.AZURE_STORAGE_ACCOUNT;
+  if (!account) throw noAccount(loc.root);
+  const url = `https://${account}.blob.core.windows.net`;
+  if (env.AZURE_STORAGE_KEY) {
+    return new BlobServiceClient(
+      url,
+      new StorageSharedKeyCredential(account, env.AZURE_STORAGE_KEY),
+      PIPELINE,
+    );
+  }
+  const sas = env.AZURE_STORAGE_SAS_TOKEN?.replace(/^\?/, '');
+  if (sas) return new BlobServiceClient(`${url}?${sas}`, new AnonymousCredential(), PIPELINE);
+  return new BlobServiceClient(url, new DefaultAzureCredential(), PIPELINE);
+}
+
+/** RestError carries the HTTP status as `statusCode`. */
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** The whole body of a download response. */
+async function drain(body: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+export class AzureStore implements ObjectStore {
+  readonly root: string;
+  private readonly base: string;
+  private readonly container: ContainerClient;
+
+  constructor(
+    loc: AzureLocation,
+    service: BlobServiceClient = azureClientFromEnv(loc),
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.base = loc.prefix === '' ? '' : `${loc.prefix}/`;
+    this.root = loc.root;
+    this.container = service.getContainerClient(loc.container);
+  }
+
+  private call<T>(op: () => Promise<T>): Promise<T> {
+    return withRetry(op, statusOf, this.retry);
+  }
+
+  private fail(op: string, rel: string, e: unknown): StorageError {
+    const status = statusOf(e);
+    const code = (e as { code?: unknown } | null)?.code;
+    const file = displayPath(this.root, rel);
+    // The error code (BlobNotFound, AuthorizationFailure, …) and status only: never the request.
+    const what = typeof code === 'string' ? code : e instanceof Error ? e.name : 'Error';
+    return new StorageError(`Azure ${op} failed for ${file}: ${what}${status ? ` (HTTP ${status})` : ''}`, {
+      file,
+      notFound: status === 404,
+      permissionDenied: isDeniedStatus(status),
+      cause: e,
+    });
+  }
+
+  async *list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
+    const after = opts.startAfter === undefined ? undefined : this.base + opts.startAfter;
+    // startFrom (inclusive) lets the service skip ahead; emulators that ignore it list from the
+    // prefix, so the comparison below is what guarantees the contract.
+    const pages = (token: string | undefined) =>
+      this.container
+        .listBlobsFlat({ prefix: this.base + prefix, startFrom: token === undefined ? after : undefined })
+        .byPage({ continuationToken: token, maxPageSize: PAGE_SIZE });
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = (await this.call(() => pages(token).next())).value;
+      } catch (e) {
+        throw this.fail('list', prefix, e);
+      }
+      if (!page) break;
+      for (const b of page.segment.blobItems) {
+        if (after !== undefined && b.name <= after) continue;
+        yield {
+          path: b.name.slice(this.base.length),
+          size: Number(b.properties.contentLength ?? 0),
+          lastModified: b.properties.lastModified.getTime(),
+        };
+      }
+      token = page.continuationToken || undefined;
+    } while (token !== undefined);
+  }
+
+  async get(rel: string): Promise<Buffer> {
+    try {
+      return await this.call(async () => drain((await this.blob(rel).download()).readableStreamBody));
+    } catch (e) {
+      throw this.fail('get', rel, e);
+    }
+  }
+
+  async getRange(rel: string, start: number, endExclusive: number): Promise<Buffer> {
+    checkRange(rel, start, endExclusive);
+    if (endExclusive === start) return Buffer.alloc(0);
+    try {
+      return await this.call(async () =>
+        drain((await this.blob(rel).download(start, endExclusive - start)).readableStreamBody),
+      );
+    } catch (e) {
+      // A range starting at or past the end is "unsatisfiable": that is an empty read, as on disk.
+      if (statusOf(e) === RANGE_NOT_SATISFIABLE) return Buffer.alloc(0);
+      throw this.fail('get', rel, e);
+    }
+  }
+
+  async head(rel: string): Promise<ObjectMeta | null> {
+    try {
+      const p = await this.call(() => this.blob(rel).getProperties());
+      return { path: rel, size: Number(p.contentLength ?? 0), lastModified: p.lastModified?.getTime() ?? 0 };
+    } catch (e) {
+      if (statusOf(e) === 404 && (e as { code?: unknown }).code !== 'ContainerNotFound') return null;
+      throw this.fail('head', rel, e);
+    }
+  }
+
+  async put(rel: string, body: Buffer | string): Promise<void> {
+    try {
+      await this.call(() => this.blob(rel).upload(body, Buffer.byteLength(body)));
+    } catch (e) {
+      throw this.fail('put', rel, e);
+    }
+  }
+
+  async putIfAbsent(rel: string, body: Buffer | string): Promise<boolean> {
+    try {
+      await this.call(() =>
+        this.blob(rel).upload(body, Buffer.byteLength(body), { conditions: { ifNoneMatch: '*' } }),
+      );
+      return true;
+    } catch (e) {
+      // 409 BlobAlreadyExists (the usual answer to If-None-Match: *), or 412 ConditionNotMet.
+      const status = statusOf(e);
+      if (status === 409 || status === 412) return false;
+      throw this.fail('put', rel, e);
+    }
+  }
+
+  async delete(rel: string): Promise<void> {
+    try {
+      await this.call(() => this.blob(rel).deleteIfExists());
+    } catch (e) {
+      throw this.fail('delete', rel, e);
+    }
+  }
+
+  /** A read-only service SAS URL, signed with the account key (connection string or AZURE_STORAGE_KEY). */
+  async signedUrl(rel: string, expiresInSeconds: number): Promise<string> {
+    const blob = this.blob(rel);
+    if (!(blob.credential instanceof StorageSharedKeyCredential)) {
+      throw new StorageError(
+        `cannot sign a URL for ${displayPath(this.root, rel)}: SAS signing needs an account key`,
+        {
+          file: displayPath(this.root, rel),
+        },
+      );
+    }
+    return blob.generateSasUrl({
+      permissions: BlobSASPermissions.parse('r'),
+      expiresOn: new Date(Date.now() + expiresInSeconds * 1000),
+    });
+  }
+
+  private blob(rel: string) {
+    return this.container.getBlockBlobClient(this.base + rel);
+  }
+}
