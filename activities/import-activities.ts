@@ -175,8 +175,19 @@ export function createImportActivities(deps: ActivityDeps) {
         let batch: Commit[] = [];
         let batchActions = 0;
         let batchChars = 0;
+        // A version that cannot be read (corrupt, missing) ends the range, but every version before
+        // it is whole: it is written before the error is rethrown, so a partial import is kept and
+        // the next import resumes at the bad version (seed 001: "partial import is valid").
+        let readFailure: { error: unknown } | null = null;
+        async function* readable(): AsyncGenerator<Commit> {
+          try {
+            yield* table.commits(start, args.to);
+          } catch (e) {
+            readFailure = { error: e };
+          }
+        }
         try {
-          for await (const commit of table.commits(start, args.to)) {
+          for await (const commit of readable()) {
             if (ctx.cancellationSignal.aborted) break;
             batch.push(commit);
             batchActions += commit.actions.length;
@@ -194,6 +205,7 @@ export function createImportActivities(deps: ActivityDeps) {
           if (inflight) await (inflight as Promise<void>).catch(() => undefined);
         }
         await inflight;
+        if (readFailure) throw (readFailure as { error: unknown }).error;
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
         return result;
       });
