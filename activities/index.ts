@@ -1,10 +1,19 @@
 /** The worker's activity set, built from injected dependencies. */
+import { createCatalogCheckActivities } from './catalog-check';
 import type { ActivityDeps } from './deps';
+import { createExportActivities } from './export-activities';
 import { createImportActivities } from './import-activities';
+import { createPublishActivities } from './publish-activities';
 import { createSyncActivities } from './sync-activities';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createImportActivities(deps), ...createSyncActivities(deps) };
+  return {
+    ...createCatalogCheckActivities(deps),
+    ...createImportActivities(deps),
+    ...createSyncActivities(deps),
+    ...createExportActivities(deps),
+    ...createPublishActivities(deps),
+  };
 }
 
 export type { ActivityDeps } from './deps';

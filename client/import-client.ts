@@ -10,7 +10,7 @@ import {
   WorkflowFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { DeltaSqlError, type DeltaSqlErrorType } from '../common/errors';
 import { workflowUiLink, type DeltaSqlEnv } from '../common/config';
 import { importTableWorkflow, progressQuery } from '../workflows';
@@ -91,13 +91,23 @@ export async function startImport(
   }
 }
 
-/** Wait for the result while feeding the progress view from the `progress` query. */
-export async function awaitImport(started: StartedImport, view: ProgressView | null): Promise<ImportResult> {
+/**
+ * Wait for the result while feeding the progress view from the `progress` query. While planning,
+ * the pending `checkCatalog` activity tells whether (and why) the workflow waits for the catalog.
+ */
+export async function awaitImport(
+  started: StartedImport,
+  view: ProgressView | null,
+  catalogDisplay = 'catalog',
+): Promise<ImportResult> {
   let finished = false;
   const poll = (async () => {
     while (!finished) {
       try {
-        view?.update(await started.handle.query(progressQuery));
+        const p = await started.handle.query(progressQuery);
+        const waiting = p.phase === 'planning' && view ? await catalogWait(started, catalogDisplay) : null;
+        if (waiting) view?.status(waiting);
+        else view?.update(p);
       } catch {
         /* the workflow may be between runs (continue-as-new) or not started yet */
       }
@@ -115,9 +125,35 @@ export async function awaitImport(started: StartedImport, view: ProgressView | n
   }
 }
 
+/** `waiting for catalog <url>: connection refused (attempt 4, retrying)`, or null when not waiting. */
+export async function catalogWait(started: StartedImport, catalogDisplay: string): Promise<string | null> {
+  const d = await started.handle.describe();
+  const pending = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'checkCatalog');
+  const attempt = pending?.attempt ?? 0;
+  const message = pending?.lastFailure?.message;
+  if (!message || attempt < 2) return null;
+  return `waiting for catalog ${catalogDisplay}: ${unavailableReason(message)} (attempt ${attempt}, retrying)`;
+}
+
+const REASONS: [RegExp, string][] = [
+  [/ECONNREFUSED/, 'connection refused'],
+  [/EHOSTUNREACH/, 'host unreachable'],
+  [/ENETUNREACH/, 'network unreachable'],
+  [/ENOTFOUND|EAI_AGAIN/, 'host not found'],
+  [/ETIMEDOUT|timeout/i, 'connection timed out'],
+];
+
+function unavailableReason(message: string): string {
+  for (const [re, reason] of REASONS) if (re.test(message)) return reason;
+  return message.replace(/^cannot connect to catalog \S+: /, '');
+}
+
 /** Turn a WorkflowFailedError into our typed error, keeping the activity's error type and message. */
 export function unwrapFailure(e: unknown): unknown {
   if (!(e instanceof WorkflowFailedError)) return e;
+  if (e.cause instanceof CancelledFailure) {
+    return new DeltaSqlError('Cancelled', 'the import workflow was cancelled', { cause: e });
+  }
   let cur: unknown = e.cause;
   while (cur instanceof Error) {
     if (cur instanceof ApplicationFailure && cur.type) {

@@ -1,6 +1,7 @@
 /**
  * Import progress on the terminal: a cli-progress bar on a TTY (versions done/total, actions/s,
- * ETA), plain status lines otherwise (CI logs, pipes). Fed from the workflow's `progress` query.
+ * ETA), plain status lines otherwise (CI logs, pipes). Fed from the workflow's `progress` query;
+ * until the plan exists it says `planning…`, or why it waits (`waiting for catalog …`).
  */
 import { SingleBar, Presets } from 'cli-progress';
 import type { ImportProgress } from '../workflows/types';
@@ -9,8 +10,13 @@ const PLAIN_LINE_EVERY_MS = 5_000;
 
 export interface ProgressView {
   update(p: ImportProgress): void;
+  /** A status shown instead of the bar while nothing moves, e.g. `waiting for catalog …`. */
+  status(line: string): void;
   stop(): void;
 }
+
+/** Shown until the plan exists (the workflow does not know the version range before that). */
+export const PLANNING = 'planning…';
 
 const totalActions = (p: ImportProgress): number => Object.values(p.counts).reduce((a, b) => a + b, 0);
 
@@ -28,9 +34,17 @@ export function progressView(stream: NodeJS.WriteStream = process.stderr): Progr
       Presets.shades_classic,
     );
     let startedBar = false;
+    let shown = '';
+    const status = (line: string): void => {
+      if (startedBar || line === shown) return;
+      shown = line;
+      stream.write(`\r\x1b[K${line}`); // one line, rewritten in place
+    };
     return {
+      status,
       update(p) {
-        if (p.targetVersion === null || p.startVersion === null) return; // still planning
+        if (p.targetVersion === null || p.startVersion === null) return status(PLANNING);
+        if (!startedBar && shown !== '') stream.write('\r\x1b[K');
         const total =
           p.targetVersion === null || p.startVersion === null ? 0 : p.targetVersion - p.startVersion + 1;
         const done =
@@ -42,19 +56,31 @@ export function progressView(stream: NodeJS.WriteStream = process.stderr): Progr
         bar.setTotal(Math.max(total, 1));
         bar.update(Math.max(0, done), { phase: p.phase, aps: rate(p) });
       },
-      stop: () => startedBar && bar.stop(),
+      stop() {
+        if (startedBar) bar.stop();
+        else if (shown !== '') stream.write('\n');
+      },
     };
   }
   let lastLine = 0;
   let lastPhase = '';
+  let lastStatus = '';
   return {
+    status(line) {
+      if (line === lastStatus) return;
+      lastStatus = line;
+      stream.write(line + '\n');
+    },
     update(p) {
+      if (p.targetVersion === null) {
+        if (lastStatus === '') this.status(PLANNING);
+        return;
+      }
       if (p.phase === lastPhase && Date.now() - lastLine < PLAIN_LINE_EVERY_MS) return;
       lastPhase = p.phase;
       lastLine = Date.now();
-      stream.write(
-        `${p.phase}: version ${p.importedVersion ?? '-'} of ${p.targetVersion ?? '?'} (${totalActions(p)} actions, ${rate(p)}/s)\n`,
-      );
+      const at = p.importedVersion === null ? 'no version yet' : `version ${p.importedVersion}`;
+      stream.write(`${p.phase}: ${at} of ${p.targetVersion} (${totalActions(p)} actions, ${rate(p)}/s)\n`);
     },
     stop() {},
   };

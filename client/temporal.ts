@@ -4,6 +4,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import * as path from 'node:path';
+import { payloadCodecs } from '../common/codec';
 import { DeltaSqlError } from '../common/errors';
 import type { DeltaSqlEnv } from '../common/config';
 import { ensureTemporal, type TemporalTarget } from '../workers/dev-server';
@@ -35,7 +37,11 @@ export async function openTemporal(
       { cause: e },
     );
   }
-  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const client = new Client({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    dataConverter: { payloadCodecs: payloadCodecs() },
+  });
   const runWorker = opts.inProcessWorker ?? target.embedded;
   return {
     client,
@@ -43,7 +49,7 @@ export async function openTemporal(
     runsWorker: runWorker,
     async withWorker<T>(work: () => Promise<T>): Promise<T> {
       if (!runWorker) return work();
-      installQuietRuntime();
+      installQuietRuntime({ logFile: workerLogPath(env) });
       const native = await NativeConnection.connect({ address: target.address });
       const { worker, close } = await createImportWorker({
         connection: native,
@@ -59,6 +65,11 @@ export async function openTemporal(
     },
     close: () => connection.close(),
   };
+}
+
+/** Where the CLI's in-process worker logs (never the terminal): DELTASQL_HOME/logs/worker.log. */
+export function workerLogPath(env: DeltaSqlEnv): string {
+  return path.resolve(env.DELTASQL_HOME, 'logs', 'worker.log');
 }
 
 /** Whether any worker polls the task queue for workflow tasks (used to warn before waiting forever). */

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { defaultDeps } from '../activities/deps';
+import { payloadCodecs } from '../common/codec';
 
 export const WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
 
@@ -23,18 +24,46 @@ export interface ImportWorkerOptions {
 }
 
 let runtimeInstalled = false;
+const logFile: { path: string | null; entries: number } = { path: null, entries: 0 };
 
-/** Keep the SDK's own logging quiet on the CLI unless asked for. */
-export function installQuietRuntime(): void {
+/**
+ * Keep the SDK's own logging quiet on the CLI unless asked for. With `logFile` (the CLI's
+ * in-process worker) the worker's log entries go to that file, never to the user's terminal, and
+ * the CLI handles Ctrl-C itself instead of the SDK shutting the worker down.
+ */
+export function installQuietRuntime(opts: { logFile?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const level = process.env.DELTASQL_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
   try {
-    Runtime.install({
-      logger: new DefaultLogger(process.env.DELTASQL_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN'),
-    });
+    if (opts.logFile) {
+      fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+      logFile.path = opts.logFile;
+      const file = opts.logFile;
+      Runtime.install({
+        logger: new DefaultLogger(level, (e) => {
+          logFile.entries++;
+          const line = {
+            time: new Date(Number(e.timestampNanos / 1_000_000n)).toISOString(),
+            level: e.level,
+            message: e.message,
+            ...e.meta,
+          };
+          fs.appendFileSync(file, JSON.stringify(line) + '\n');
+        }),
+        shutdownSignals: [],
+      });
+    } else {
+      Runtime.install({ logger: new DefaultLogger(level) });
+    }
   } catch {
     /* a runtime already exists (tests create one): keep it */
   }
+}
+
+/** The in-process worker's log file and how many entries it received, when there is one. */
+export function workerLog(): { path: string; entries: number } | null {
+  return logFile.path === null ? null : { path: logFile.path, entries: logFile.entries };
 }
 
 export async function createImportWorker(
@@ -53,6 +82,7 @@ export async function createImportWorker(
     taskQueue: opts.taskQueue,
     ...workflowSource,
     activities: createActivities(deps),
+    dataConverter: { payloadCodecs: payloadCodecs() },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 4,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? 40,
     shutdownGraceTime: (opts.shutdownGraceTime ?? '30s') as WorkerOptions['shutdownGraceTime'],

@@ -5,6 +5,7 @@
  * continue-as-new, so a 100k-version import never nears Temporal's history limits.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
@@ -37,7 +38,12 @@ import type {
 type Activities = ReturnType<typeof createActivities>;
 
 const short = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: ACTIVITY_RETRY });
+/** Default of `--catalog-timeout`: how long an unreachable catalog is waited for. */
+export const DEFAULT_CATALOG_TIMEOUT_MS = 2 * 60_000;
 const DEFAULT_HEARTBEAT_TIMEOUT = '60s';
+/** One catalog connection attempt (connect timeout is 10 s) and the longest pause between attempts. */
+const CATALOG_ATTEMPT_TIMEOUT_MS = 30_000;
+const CATALOG_RETRY_MAX_INTERVAL = '5s';
 
 /** First range size in versions; later ranges are sized from the observed actions per version. */
 const INITIAL_RANGE_VERSIONS = 50;
@@ -77,6 +83,7 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
   };
 
   try {
+    if (!carry && patched('bounded-catalog-wait')) await waitForCatalog(input);
     const plan =
       carry?.plan ?? (await short.planImport(input, workflowInfo().workflowId, workflowInfo().runId));
     Object.assign(progress, {
@@ -226,6 +233,31 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
       }
     }
     throw err;
+  }
+}
+
+/**
+ * Open the catalog first, retrying an unreachable one for `catalogTimeoutMs` at most, so a workflow
+ * whose catalog is down fails (CatalogUnavailable) instead of retrying on the server forever after
+ * the CLI is gone. A misconfigured catalog fails on the first attempt (non-retryable type).
+ */
+async function waitForCatalog(input: ImportInput): Promise<void> {
+  const timeoutMs = input.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS;
+  const probe = proxyActivities<Activities>({
+    scheduleToCloseTimeout: timeoutMs,
+    startToCloseTimeout: Math.min(timeoutMs, CATALOG_ATTEMPT_TIMEOUT_MS),
+    retry: { ...ACTIVITY_RETRY, maximumInterval: CATALOG_RETRY_MAX_INTERVAL },
+  });
+  try {
+    await probe.checkCatalog({ catalog: input.catalog });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const app = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : null;
+    const why = app?.message ?? describe(err);
+    throw ApplicationFailure.nonRetryable(
+      app?.nonRetryable ? why : `gave up after ${Math.round(timeoutMs / 1000)}s: ${why}`,
+      app?.type ?? 'CatalogUnavailable',
+    );
   }
 }
 

@@ -24,6 +24,8 @@ export interface ImportInput {
   runId: string;
   /** How fast a dead worker's range is retried elsewhere (default 60s). */
   heartbeatTimeout?: string;
+  /** How long an unreachable catalog is waited for before the import fails (default 2 minutes). */
+  catalogTimeoutMs?: number;
 }
 
 export interface ImportPlan {

@@ -12,7 +12,11 @@ import {
   readEnv,
 } from '../../common/config';
 import { DeltaSqlError } from '../../common/errors';
-import { parseCatalogUrl } from '../../catalog/url';
+import { parseCatalogUrl, redactUrl, urlPassword } from '../../catalog/url';
+import { keepPasswordLocally, passwordNotSendable } from '../../common/credentials';
+import { workerLog } from '../../workers/worker';
+import { onInterrupt } from '../interrupt';
+import { parseDuration } from '../sync-client';
 import type { ImportInput, ImportMode, ImportResult } from '../../workflows/types';
 import { dryRun, formatDryRun } from '../dry-run';
 import {
@@ -44,6 +48,7 @@ const OptionsSchema = z.object({
   wait: z.boolean().default(true),
   progress: z.boolean().default(true),
   inProcessWorker: z.boolean().default(false),
+  catalogTimeout: z.string().default('2m'),
 });
 
 export function register(program: Command): void {
@@ -73,6 +78,10 @@ export function register(program: Command): void {
     .option('--no-wait', 'print the workflow id and Temporal UI link, then exit')
     .option('--no-progress', 'no progress bar or lines')
     .option(
+      '--catalog-timeout <duration>',
+      'how long an unreachable catalog is waited for before the import fails (e.g. 30s, 2m)',
+    )
+    .option(
       '--in-process-worker',
       'also run a worker inside this command (default only when TEMPORAL_ADDRESS is unset)',
     )
@@ -88,9 +97,13 @@ export function register(program: Command): void {
         const o = parsed.data;
         const env = readEnv();
         const fromTarget = target ? { catalogUrl: target, table: parseCatalogUrl(target).table } : null;
-        const catalog = absoluteCatalog(
+        const catalogRef = absoluteCatalog(
           o.catalog ?? fromTarget?.catalogUrl ?? env.DELTASQL_CATALOG ?? DEFAULT_CATALOG_URL,
         );
+        // The workflow only ever sees the URL without its password (common/credentials.ts).
+        const hasPassword = urlPassword(catalogRef) !== null;
+        const catalog = keepPasswordLocally(catalogRef);
+        const catalogTimeoutMs = parseDuration('--catalog-timeout', o.catalogTimeout, 1000);
         const mode: ImportMode =
           o.checkpointOnly || o.mode === 'checkpoint-only' || o.mode === 'fast'
             ? 'checkpoint-only'
@@ -108,6 +121,7 @@ export function register(program: Command): void {
           batchSize: o.batchSize,
           actionsPerActivity: o.actionsPerActivity,
           runId: newRunId(),
+          catalogTimeoutMs,
         };
         const say = (line: string): void => void (json ? undefined : process.stderr.write(line + '\n'));
 
@@ -120,6 +134,13 @@ export function register(program: Command): void {
 
         const session = await openTemporal(env, say, o.inProcessWorker ? { inProcessWorker: true } : {});
         try {
+          if (hasPassword && !(session.runsWorker && o.wait))
+            throw passwordNotSendable(
+              catalogRef,
+              session.runsWorker
+                ? '--no-wait leaves the import to other workers'
+                : 'the import would run on a worker this command does not control (TEMPORAL_ADDRESS is set; --in-process-worker runs one here)',
+            );
           const started = await startImport(session, env, input);
           say(
             started.attached
@@ -149,7 +170,28 @@ export function register(program: Command): void {
           }
           const t0 = Date.now();
           const view = o.progress && !json ? progressView() : null;
-          const result = await session.withWorker(() => awaitImport(started, view));
+          const display = redactUrl(catalogRef);
+          const stopInterrupt = onInterrupt({
+            workflowId: started.workflowId,
+            uiLink: started.uiLink,
+            cancelHint: `deltasql cancel ${input.name} --catalog ${display}`,
+            embedded: session.target.embedded && session.runsWorker === true,
+            cancel: async () => void (await started.handle.cancel()),
+            say: (line) => {
+              view?.stop();
+              say(line);
+            },
+          });
+          const log = (): void => {
+            const w = workerLog();
+            if (w && w.entries > 0) say(`worker log: ${w.path}`);
+          };
+          const result = await session
+            .withWorker(() => awaitImport(started, view, display))
+            .finally(() => {
+              stopInterrupt();
+              log();
+            });
           const seconds = (Date.now() - t0) / 1000;
           if (json) printJson({ ...result, workflowId: started.workflowId, uiLink: started.uiLink, seconds });
           else process.stdout.write(formatSummary(result, seconds) + '\n');
