@@ -4,6 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { workflowUiLink, type DeltaSqlEnv } from '../common/config';
+import { keepPasswordLocally, passwordNotSendable } from '../common/credentials';
+import { urlPassword } from '../catalog/url';
 import type { DiscoveredTable } from '../parity/discover';
 import { discoverImportProgressQuery, discoverImportWorkflow } from '../workflows';
 import type { DiscoverImportResult } from '../workflows/discover-import';
@@ -35,11 +37,14 @@ export async function runDiscoverImport(
   o: DiscoverImportOptions,
   log: (line: string) => void,
 ): Promise<DiscoverImportResult & { workflowId: string; uiLink: string }> {
+  if (urlPassword(o.catalog) !== null && !session.runsWorker)
+    throw passwordNotSendable(o.catalog, 'the imports would run on workers this command does not control');
+  const catalog = keepPasswordLocally(o.catalog);
   const delta = tables.filter((t) => t.kind === 'delta' && t.error === null);
   const children = delta.map((t) => {
     const input: ImportInput = {
       source: absoluteSource(t.uri),
-      catalog: o.catalog,
+      catalog,
       name: discoveredName(o.root, t),
       mode: o.mode,
       force: false,
@@ -48,10 +53,10 @@ export async function runDiscoverImport(
       actionsPerActivity: o.actionsPerActivity,
       runId: newRunId(),
     };
-    return { input, workflowId: importWorkflowId(o.catalog, input.name) };
+    return { input, workflowId: importWorkflowId(catalog, input.name) };
   });
   const hash = createHash('sha256')
-    .update(`${o.catalog}\n${absoluteSource(o.root)}`)
+    .update(`${catalog}\n${absoluteSource(o.root)}`)
     .digest('hex')
     .slice(0, 12);
   const workflowId = `deltasql-discover-import-${hash}`;

@@ -13,6 +13,7 @@ import {
   type ScheduleDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { keepPasswordLocally } from '../common/credentials';
 import { DeltaSqlError } from '../common/errors';
 import {
   DEFAULT_ACTIONS_PER_ACTIVITY,
@@ -76,9 +77,10 @@ export interface SyncOptions {
   actionsPerActivity?: number;
 }
 
+/** The workflow input of a sync: the catalog URL travels without its password (common/credentials.ts). */
 export function syncInput(o: SyncOptions): SyncInput {
   const source = absoluteSource(o.source);
-  const catalog = absoluteCatalog(o.catalog);
+  const catalog = keepPasswordLocally(absoluteCatalog(o.catalog));
   const name = o.name ?? defaultTableName(source);
   return {
     source,

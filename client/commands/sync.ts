@@ -6,9 +6,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_CATALOG_URL, readEnv, type DeltaSqlEnv } from '../../common/config';
+import { urlPassword } from '../../catalog/url';
+import { passwordNotSendable } from '../../common/credentials';
 import { DeltaSqlError } from '../../common/errors';
 import type { FollowStatus } from '../../workflows/sync-types';
-import { unwrapFailure } from '../import-client';
+import { absoluteCatalog, unwrapFailure } from '../import-client';
 import { printJson, runAction } from '../output';
 import {
   createSyncSchedule,
@@ -120,6 +122,8 @@ export function register(program: Command): void {
         const o = parse(ScheduleOptions, raw);
         const everyMs = parseDuration('--every', o.every, MIN_SCHEDULE_INTERVAL_MS);
         await withSession(json, async (s, env) => {
+          if (urlPassword(absoluteCatalog(catalogOf(o, env))) !== null)
+            throw passwordNotSendable(catalogOf(o, env), 'scheduled rounds run on the workers, later');
           const input = inputFrom(source, o, env);
           const { scheduleId } = await createSyncSchedule(s.client, env, input, everyMs, {
             paused: o.paused,
@@ -206,6 +210,11 @@ export function register(program: Command): void {
         const o = parse(FollowOptions, raw);
         const pollIntervalMs = parseDuration('--poll-interval', o.pollInterval, MIN_POLL_INTERVAL_MS);
         await withSession(json, async (s, env) => {
+          if (urlPassword(catalogOf(o, env)) !== null && !(s.runsWorker && o.wait))
+            throw passwordNotSendable(
+              catalogOf(o, env),
+              'the follow workflow would run on workers this command does not control',
+            );
           const input = inputFrom(source, o, env);
           const f = await startFollow(s.client, env, input, { pollIntervalMs });
           say(json)(
