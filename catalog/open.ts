@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
+import { DuckdbDriver } from './duckdb-store';
+import { MysqlDriver } from './mysql-store';
 import { PostgresDriver } from './postgres-store';
 import { SqlCatalogStore } from './sql-catalog';
 import type { SqlDriver } from './sql';
@@ -26,6 +28,14 @@ export async function openDriver(url: string | CatalogUrl): Promise<SqlDriver> {
     }
     return new SqliteDriver(u.path);
   }
+  if (u.engine === 'duckdb') {
+    const dir = path.dirname(path.resolve(u.path));
+    if (u.path !== ':memory:' && !fs.existsSync(dir)) {
+      throw new DeltaSqlError('CatalogUnavailable', `cannot open catalog ${u.redacted}: directory ${dir} does not exist`);
+    }
+    return DuckdbDriver.open(u.path);
+  }
+  if (u.engine === 'mysql') return MysqlDriver.open(u.connection, u.redacted);
   const d = new PostgresDriver(u.connection, u.schema, u.redacted);
   try {
     await d.ensureSchema();

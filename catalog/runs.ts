@@ -80,11 +80,11 @@ export async function finishRun(db: SqlDriver, runId: string, patch: Partial<Imp
     params.push(encode(k, v));
   }
   if (sets.length === 0) return;
-  const rows = await db.query(
-    `UPDATE {T:dl_import_runs} SET ${sets.join(', ')} WHERE run_id = ? RETURNING run_id`,
-    [...params, runId],
-  );
+  // Existence first, then the update: MySQL has no UPDATE ... RETURNING, and run rows are only
+  // ever removed with their whole table.
+  const rows = await db.query(`SELECT run_id FROM {T:dl_import_runs} WHERE run_id = ?`, [runId]);
   if (rows.length === 0) throw new DeltaSqlError('CatalogError', `no import run ${runId} in dl_import_runs`);
+  await db.query(`UPDATE {T:dl_import_runs} SET ${sets.join(', ')} WHERE run_id = ?`, [...params, runId]);
 }
 
 export async function listRuns(db: SqlDriver, tableId: string, limit = 50): Promise<ImportRun[]> {

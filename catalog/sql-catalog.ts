@@ -10,7 +10,7 @@ import { readCommitBytes } from './raw-commits';
 import { ACTION_TABLES, ROW_TABLES } from './rows';
 import * as runs from './runs';
 import { commitLines, readSnapshot } from './snapshot-reader';
-import type { SqlDriver } from './sql';
+import type { SqlDialect, SqlDriver } from './sql';
 import type {
   BaselineInfo,
   CatalogStore,
@@ -27,7 +27,7 @@ import * as writer from './writer';
 
 export class SqlCatalogStore implements CatalogStore {
   constructor(readonly driver: SqlDriver) {}
-  get dialect(): 'sqlite' | 'postgres' {
+  get dialect(): SqlDialect {
     return this.driver.dialect;
   }
   async migrate(): Promise<void> {

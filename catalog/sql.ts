@@ -4,7 +4,7 @@
  * SQL text given to a driver uses `?` placeholders and `{T:name}` table references; the driver
  * rewrites both. Table references only ever name our own fixed `dl_*` tables.
  */
-export type SqlDialect = 'sqlite' | 'postgres';
+export type SqlDialect = 'sqlite' | 'postgres' | 'duckdb' | 'mysql';
 export type SqlValue = string | number | boolean | null;
 export type Row = Record<string, unknown>;
 

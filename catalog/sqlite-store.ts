@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
+import { Mutex } from './mutex';
 import { expandTables, quoteIdent, type Row, type SqlDriver, type SqlValue, type ValidityTouch } from './sql';
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -12,18 +13,6 @@ const STATEMENT_CACHE_LIMIT = 200;
 
 type Bindable = string | number | null;
 const bind = (v: SqlValue): Bindable => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
-
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-}
 
 function wrap(e: unknown, file: string): never {
   if (isDeltaSqlError(e)) throw e;

@@ -9,6 +9,7 @@
 import type { ActionCounts, Commit, LogAction } from '../delta/actions';
 import type { RawCommit } from '../delta/commit-framing';
 import type { SnapshotJson } from '../delta/snapshot-json';
+import type { SqlDialect } from './sql';
 import type { PreparedVersions } from './writer';
 
 export type { PreparedVersions };
@@ -75,7 +76,7 @@ export interface FileListQuery {
 }
 
 export interface CatalogStore {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: SqlDialect;
   /** Apply pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
   /** Find by table id or by name. */

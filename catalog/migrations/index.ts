@@ -1,6 +1,6 @@
 /**
  * Versioned migrations, applied in order and recorded in `dl_schema_migrations`. The DDL is
- * written once with `{BOOL}`/`{T:...}` placeholders so both dialects get the same logical schema;
+ * written once with `{BOOL}`/`{KEY}`/`{TEXT}`/`{T:...}` placeholders so every dialect gets the same logical schema;
  * physical tuning that exists in one engine only (PostgreSQL storage options) is a
  * `DialectStatement`, skipped elsewhere and skipped when the server lacks the feature.
  */
@@ -11,9 +11,9 @@ import * as m003 from './003_postgres_storage';
 import * as m004 from './004_file_list_indexes';
 import * as m005 from './005_raw_commits_cascade';
 
-/** A statement for one engine; `requires` is a query that must return a row for it to run. */
+/** A statement for some engines only; `requires` is a query that must return a row for it to run. */
 export interface DialectStatement {
-  only: SqlDialect;
+  only: SqlDialect | readonly SqlDialect[];
   sql: string;
   requires?: string;
 }
@@ -28,26 +28,44 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];
 export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
-const BOOL_TYPE = { sqlite: 'INTEGER', postgres: 'BOOLEAN' } as const;
+/**
+ * Column types per dialect. `{KEY}` is text that is part of a key or index (MySQL cannot index
+ * TEXT, so it becomes a bounded VARCHAR there; `{NAME}` is the longer bound for table names),
+ * `{TEXT}` is unbounded text (MySQL's TEXT stops at 64 kB, so LONGTEXT), `{BOOL}` a boolean.
+ */
+const TYPES: Record<SqlDialect, Record<'BOOL' | 'KEY' | 'NAME' | 'TEXT', string>> = {
+  sqlite: { BOOL: 'INTEGER', KEY: 'TEXT', NAME: 'TEXT', TEXT: 'TEXT' },
+  postgres: { BOOL: 'BOOLEAN', KEY: 'TEXT', NAME: 'TEXT', TEXT: 'TEXT' },
+  duckdb: { BOOL: 'BOOLEAN', KEY: 'TEXT', NAME: 'TEXT', TEXT: 'TEXT' },
+  mysql: { BOOL: 'BOOLEAN', KEY: 'VARCHAR(255)', NAME: 'VARCHAR(700)', TEXT: 'LONGTEXT' },
+};
+
+/** Expand the type placeholders of a statement for `dialect`. */
+export function expandTypes(sql: string, dialect: SqlDialect): string {
+  const t = TYPES[dialect];
+  return sql.replace(/\{(BOOL|KEY|NAME|TEXT)\}/g, (_m, k: keyof typeof t) => t[k]);
+}
 
 /** The SQL text of a statement for `dialect`, or null when it does not apply there. */
 async function statementFor(tx: SqlDriver, s: MigrationStatement): Promise<string | null> {
   if (typeof s === 'string') return s;
-  if (s.only !== tx.dialect) return null;
+  if (typeof s.only === 'string' ? s.only !== tx.dialect : !s.only.includes(tx.dialect)) return null;
   if (s.requires !== undefined && (await tx.query(s.requires)).length === 0) return null;
   return s.sql;
 }
 
 /** Apply every migration with version <= upTo that is not yet recorded. Idempotent. */
 export async function runMigrations(driver: SqlDriver, upTo: number = LATEST_MIGRATION): Promise<number[]> {
-  const bool = BOOL_TYPE[driver.dialect];
   return driver.transaction(async (tx) => {
     if (tx.dialect === 'postgres') {
       // Serialise concurrent migrators of the same catalog.
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('deltasql_migrations'))`);
     }
     await tx.exec(
-      `CREATE TABLE IF NOT EXISTS {T:dl_schema_migrations} (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+      expandTypes(
+        `CREATE TABLE IF NOT EXISTS {T:dl_schema_migrations} (version BIGINT PRIMARY KEY, name {TEXT} NOT NULL, applied_at BIGINT NOT NULL)`,
+        tx.dialect,
+      ),
     );
     const rows = await tx.query(`SELECT version FROM {T:dl_schema_migrations}`);
     const done = new Set(rows.map((r) => Number(r.version)));
@@ -56,7 +74,7 @@ export async function runMigrations(driver: SqlDriver, upTo: number = LATEST_MIG
       if (m.version > upTo || done.has(m.version)) continue;
       for (const s of m.statements) {
         const sql = await statementFor(tx, s);
-        if (sql !== null) await tx.exec(sql.replace(/\{BOOL\}/g, bool));
+        if (sql !== null) await tx.exec(expandTypes(sql, tx.dialect));
       }
       await tx.query(`INSERT INTO {T:dl_schema_migrations} (version, name, applied_at) VALUES (?, ?, ?)`, [
         m.version,

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 
 export const PG_URL =
   process.env.DELTASQL_TEST_PG_URL ?? 'postgresql://deltasql:deltasql@127.0.0.1:5432/deltasql_test';
+export const MYSQL_URL =
+  process.env.DELTASQL_TEST_MYSQL_URL ?? 'mysql://deltasql:deltasql@127.0.0.1:3307/deltasql_test';
 export const S3_ENDPOINT = process.env.DELTASQL_TEST_S3_ENDPOINT ?? 'http://127.0.0.1:5055';
 export const TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 

@@ -1,7 +1,8 @@
 /**
- * CatalogStore semantics on both engines: atomic aborts, idempotent rewrites and conflicts,
+ * CatalogStore conformance on every engine: atomic aborts, idempotent rewrites and conflicts,
  * gaps, lossless commit lines, time travel by timestamp, txn/domain/DV validity across calls,
- * hostile names, drop isolation, import runs. Postgres runs in a schema with a quote and a space.
+ * hostile names, drop isolation, import runs. PostgreSQL runs in a schema and MySQL in a database
+ * whose name has a quote and a space; SQLite and DuckDB in files whose path has them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +12,7 @@ import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import type { Commit, LogAction } from '../../delta/actions';
 import { DeltaTable } from '../../delta/table';
 import { fixture } from '../support/env';
+import { dropMysqlDatabase, mysqlUrl, type Engine } from './conformance-support';
 import {
   collect,
   dropPgSchema,
@@ -22,16 +24,19 @@ import {
   writeCommit,
 } from './helpers';
 
-const PG_SCHEMA = `we"ird schema ${uniqueSchema('store')}`;
+const HOSTILE = `we"ird schema ${uniqueSchema('store')}`;
 const ALL_TABLES = [...ROW_TABLES, 'dl_import_runs'];
 
-const engines: [string, () => string][] = [
-  ['sqlite', () => sqliteUrl(tempDir())],
-  ['postgres', () => pgUrl(PG_SCHEMA)],
+const engines: [Engine, () => string][] = [
+  ['sqlite', () => sqliteUrl(tempDir(), `we"ird 'cat'.db`)],
+  ['postgres', () => pgUrl(HOSTILE)],
+  ['duckdb', () => `duckdb:///${tempDir()}/we"ird 'cat'.duckdb`],
+  ['mysql', () => mysqlUrl(HOSTILE.slice(0, 60))],
 ];
 
 afterAll(async () => {
-  await dropPgSchema(PG_SCHEMA);
+  await dropPgSchema(HOSTILE);
+  await dropMysqlDatabase(HOSTILE.slice(0, 60));
 });
 
 async function rowCounts(store: SqlCatalogStore, tableId: string): Promise<Record<string, number>> {

@@ -1,5 +1,5 @@
 /**
- * `CatalogStore.files()` (the SQL equivalent of delta-rs `files()`) on both engines: equal to the
+ * `CatalogStore.files()` (the SQL equivalent of delta-rs `files()`) on every engine: equal to the
  * log snapshot's file paths at every version of real fixtures (and to the writer's `.crc` numFiles),
  * exact for every validity class of migration 4 (synthetic lifetimes up to 2^22 versions), the
  * same version resolution and typed errors as `snapshot`.
@@ -12,6 +12,7 @@ import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { MAX_VALIDITY_CLASS } from '../../catalog/migrations/004_file_list_indexes';
 import { isDeltaSqlError } from '../../common/errors';
 import { fixture } from '../support/env';
+import { dropMysqlDatabase, mysqlUrl } from './conformance-support';
 import { dropPgSchema, loadHistory, pgUrl, sqliteUrl, tempDir, uniqueSchema } from './helpers';
 
 const FIXTURES = [
@@ -25,7 +26,10 @@ const FIXTURES = [
 const PG_SCHEMA = uniqueSchema('filelist');
 const CrcSchema = z.object({ numFiles: z.number().int() });
 
-afterAll(() => dropPgSchema(PG_SCHEMA));
+afterAll(async () => {
+  await dropPgSchema(PG_SCHEMA);
+  await dropMysqlDatabase(PG_SCHEMA);
+});
 
 async function errorType(p: Promise<unknown>): Promise<string> {
   try {
@@ -45,6 +49,8 @@ function crcNumFiles(root: string, v: number): number | null {
 describe.each([
   ['sqlite', () => sqliteUrl(tempDir())],
   ['postgres', () => pgUrl(PG_SCHEMA)],
+  ['duckdb', () => `duckdb:///${tempDir()}/files.duckdb`],
+  ['mysql', () => mysqlUrl(PG_SCHEMA)],
 ])('%s', (engine, url) => {
   let store: SqlCatalogStore;
   beforeAll(async () => {
