@@ -16,7 +16,7 @@ import {
 } from '@azure/storage-blob';
 import { DeltaSqlError } from '../common/errors';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
+import { type CloudStoreOptions, withRetry } from './retry';
 import { StorageError, displayPath, isDeniedStatus } from './storage-error';
 
 const PAGE_SIZE = 5000;
@@ -97,7 +97,7 @@ export class AzureStore implements ObjectStore {
   constructor(
     loc: AzureLocation,
     service: BlobServiceClient = azureClientFromEnv(loc),
-    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly opts: CloudStoreOptions = {},
   ) {
     this.base = loc.prefix === '' ? '' : `${loc.prefix}/`;
     this.root = loc.root;
@@ -105,7 +105,7 @@ export class AzureStore implements ObjectStore {
   }
 
   private call<T>(op: () => Promise<T>): Promise<T> {
-    return withRetry(op, statusOf, this.retry);
+    return withRetry(op, statusOf, this.opts.retry);
   }
 
   private fail(op: string, rel: string, e: unknown): StorageError {
@@ -129,7 +129,7 @@ export class AzureStore implements ObjectStore {
     const pages = (token: string | undefined) =>
       this.container
         .listBlobsFlat({ prefix: this.base + prefix, startFrom: token === undefined ? after : undefined })
-        .byPage({ continuationToken: token, maxPageSize: PAGE_SIZE });
+        .byPage({ continuationToken: token, maxPageSize: this.opts.pageSize ?? PAGE_SIZE });
     let token: string | undefined;
     do {
       let page;

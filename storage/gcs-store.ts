@@ -6,7 +6,7 @@
  */
 import { type File, Storage, type StorageOptions } from '@google-cloud/storage';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
+import { type CloudStoreOptions, withRetry } from './retry';
 import { StorageError, displayPath, isDeniedStatus } from './storage-error';
 
 const PAGE_SIZE = 1000;
@@ -57,7 +57,7 @@ export class GcsStore implements ObjectStore {
   constructor(
     private readonly loc: GcsLocation,
     private readonly storage: Storage = gcsClientFromEnv(),
-    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly opts: CloudStoreOptions = {},
   ) {
     this.base = loc.prefix === '' ? '' : `${loc.prefix}/`;
     this.root = `gs://${loc.bucket}${loc.prefix === '' ? '' : `/${loc.prefix}`}`;
@@ -68,7 +68,7 @@ export class GcsStore implements ObjectStore {
   }
 
   private call<T>(op: () => Promise<T>): Promise<T> {
-    return withRetry(op, statusOf, this.retry);
+    return withRetry(op, statusOf, this.opts.retry);
   }
 
   private fail(op: string, rel: string, e: unknown): StorageError {
@@ -93,7 +93,7 @@ export class GcsStore implements ObjectStore {
         // startOffset is inclusive; the object equal to startAfter is dropped below.
         startOffset: pageToken === undefined ? after : undefined,
         pageToken,
-        maxResults: PAGE_SIZE,
+        maxResults: this.opts.pageSize ?? PAGE_SIZE,
         autoPaginate: false,
       };
       let files: File[];

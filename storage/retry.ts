@@ -13,6 +13,12 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** Tuning of a cloud store: its retry policy, and the listing page size (tests make it small). */
+export interface CloudStoreOptions {
+  retry?: RetryPolicy;
+  pageSize?: number;
+}
+
 /** About 5 s of waiting at most before a request is given up on (then the activity retry policy takes over). */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 3000 };
 

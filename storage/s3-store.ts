@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
+import { type CloudStoreOptions, withRetry } from './retry';
 import { StorageError, isDeniedStatus } from './storage-error';
 
 const DEFAULT_REGION = 'us-east-1';
@@ -65,7 +65,7 @@ export class S3Store implements ObjectStore {
   constructor(
     private readonly loc: S3Location,
     private readonly client: S3Client = s3ClientFromEnv(),
-    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly opts: CloudStoreOptions = {},
   ) {
     this.base = loc.prefix === '' ? '' : `${loc.prefix}/`;
     this.root = `s3://${loc.bucket}${loc.prefix === '' ? '' : `/${loc.prefix}`}`;
@@ -76,7 +76,7 @@ export class S3Store implements ObjectStore {
   }
 
   private send<T>(op: () => Promise<T>): Promise<T> {
-    return withRetry(op, (e) => (e as AwsLikeError | null)?.$metadata?.httpStatusCode, this.retry);
+    return withRetry(op, (e) => (e as AwsLikeError | null)?.$metadata?.httpStatusCode, this.opts.retry);
   }
 
   private fail(op: string, rel: string, e: unknown): StorageError {
@@ -107,6 +107,7 @@ export class S3Store implements ObjectStore {
               StartAfter:
                 token === undefined && opts.startAfter !== undefined ? this.key(opts.startAfter) : undefined,
               ContinuationToken: token,
+              MaxKeys: this.opts.pageSize,
             }),
           ),
         );

@@ -10,6 +10,14 @@ export const PG_URL =
 export const MYSQL_URL =
   process.env.DELTASQL_TEST_MYSQL_URL ?? 'mysql://deltasql:deltasql@127.0.0.1:3307/deltasql_test';
 export const S3_ENDPOINT = process.env.DELTASQL_TEST_S3_ENDPOINT ?? 'http://127.0.0.1:5055';
+/** fake-gcs-server (scripts/services/fake-gcs.sh). */
+export const GCS_ENDPOINT = process.env.DELTASQL_TEST_GCS_ENDPOINT ?? 'http://127.0.0.1:4443';
+/** Azurite's development account (scripts/services/azurite.sh connection-string; the key is public). */
+export const AZURE_CONNECTION_STRING =
+  process.env.DELTASQL_TEST_AZURE_CONNECTION_STRING ??
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+    'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+    'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
 export const TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 
 /** Root holding delta/delta-rs and delta/golden. */

@@ -1,0 +1,78 @@
+/**
+ * A tiny HTTP fault proxy for the storage conformance suite: it forwards every request to a real
+ * emulator unchanged (method, path, headers, body), except that it can answer the next N requests,
+ * or all of them, with an injected status instead. It counts the requests it sees, so a test can
+ * prove how often a store retried.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FaultProxy {
+  readonly url: string;
+  /** Requests received since start or the last reset. */
+  readonly requests: number;
+  /** Answer the next `n` requests with `status` (then forward again). */
+  failNext(n: number, status: number): void;
+  /** Answer every request with `status` until reset. */
+  failAll(status: number): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  let requests = 0;
+  let failLeft = 0;
+  let failStatus = 503;
+  let always = false;
+  const server = http.createServer((req, res) => {
+    requests++;
+    if (always || failLeft > 0) {
+      if (!always) failLeft--;
+      // Read the whole request first, so the client sees an answer rather than a reset socket.
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(failStatus, { 'content-type': 'text/plain', connection: 'close' });
+        res.end(`injected ${failStatus}`);
+      });
+      return;
+    }
+    const up = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return requests;
+    },
+    failNext(n, status) {
+      [failLeft, failStatus, always] = [n, status, false];
+    },
+    failAll(status) {
+      [failStatus, always] = [status, true];
+    },
+    reset() {
+      [requests, failLeft, always] = [0, 0, false];
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The four ObjectStore implementations on their real backends, for the conformance suites: local
+ * disk, S3 on moto, GCS on fake-gcs-server, Azure Blob on Azurite. Each test file gets fresh
+ * buckets; `endpoint` routes a cloud store through another address (the fault proxy).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { AzureStore } from '../../storage/azure-store';
+import { GcsStore, gcsClient } from '../../storage/gcs-store';
+import { LocalStore } from '../../storage/local-store';
+import type { ObjectStore } from '../../storage/object-store';
+import type { CloudStoreOptions } from '../../storage/retry';
+import { S3Store, s3ClientFromEnv } from '../../storage/s3-store';
+import { AZURE_CONNECTION_STRING, GCS_ENDPOINT, S3_ENDPOINT } from '../support/env';
+
+export type StoreKind = 'local' | 's3' | 'gcs' | 'azure';
+export const CLOUD_KINDS: readonly StoreKind[] = ['s3', 'gcs', 'azure'];
+export const ALL_KINDS: readonly StoreKind[] = ['local', ...CLOUD_KINDS];
+
+const S3_ENV = {
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_REGION: 'us-east-1',
+};
+
+/** The emulator's own address, `http://host:port` (Azure: the account's blob endpoint). */
+export function upstreamOf(kind: StoreKind): string {
+  if (kind === 's3') return S3_ENDPOINT;
+  if (kind === 'gcs') return GCS_ENDPOINT;
+  if (kind === 'azure') return /BlobEndpoint=([^;]+)/.exec(AZURE_CONNECTION_STRING)?.[1] ?? '';
+  throw new Error('local disk has no endpoint');
+}
+
+/** The Azurite connection string with another blob endpoint (same path) and optionally another key. */
+export function azureConnectionString(opts: { endpoint?: string; key?: string } = {}): string {
+  let cs = AZURE_CONNECTION_STRING;
+  if (opts.endpoint) {
+    const account = new URL(upstreamOf('azure')).pathname;
+    cs = cs.replace(/BlobEndpoint=[^;]+/, `BlobEndpoint=${opts.endpoint}${account}`);
+  }
+  if (opts.key) cs = cs.replace(/AccountKey=[^;]+/, `AccountKey=${opts.key}`);
+  return cs;
+}
+
+export const unique = (tag: string): string =>
+  `dsql-${tag}-${process.pid}-${Date.now().toString(36)}`.toLowerCase().slice(0, 60);
+
+/** Create the bucket (container, folder) `name` on the kind's backend. */
+export async function createBucket(kind: StoreKind, name: string): Promise<void> {
+  if (kind === 's3') {
+    await s3ClientFromEnv({ ...S3_ENV, AWS_ENDPOINT_URL_S3: S3_ENDPOINT }).send(
+      new CreateBucketCommand({ Bucket: name }),
+    );
+  } else if (kind === 'gcs') {
+    await gcsClient({ endpoint: GCS_ENDPOINT }).createBucket(name);
+  } else if (kind === 'azure') {
+    await BlobServiceClient.fromConnectionString(AZURE_CONNECTION_STRING).getContainerClient(name).create();
+  }
+}
+
+const localRoots = new Map<string, string>();
+
+/** A store over bucket `name` (the local kind: a temp folder per name), rooted at `prefix`. */
+export function storeFor(
+  kind: StoreKind,
+  name: string,
+  prefix: string,
+  opts: CloudStoreOptions & { endpoint?: string; azureKey?: string } = {},
+): ObjectStore {
+  const { endpoint, azureKey, ...tuning } = opts;
+  switch (kind) {
+    case 'local': {
+      let dir = localRoots.get(name);
+      if (!dir) localRoots.set(name, (dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`))));
+      return new LocalStore(path.join(dir, prefix));
+    }
+    case 's3':
+      return new S3Store(
+        { bucket: name, prefix },
+        s3ClientFromEnv({ ...S3_ENV, AWS_ENDPOINT_URL_S3: endpoint ?? S3_ENDPOINT }),
+        tuning,
+      );
+    case 'gcs':
+      return new GcsStore(
+        { bucket: name, prefix },
+        gcsClient({ endpoint: endpoint ?? GCS_ENDPOINT }),
+        tuning,
+      );
+    case 'azure':
+      return new AzureStore(
+        { container: name, prefix, root: `az://${name}/${prefix}` },
+        BlobServiceClient.fromConnectionString(azureConnectionString({ endpoint, key: azureKey }), {
+          retryOptions: { maxTries: 1 },
+        }),
+        tuning,
+      );
+  }
+}
+
+export function removeLocalRoots(): void {
+  for (const dir of localRoots.values()) fs.rmSync(dir, { recursive: true, force: true });
+  localRoots.clear();
+}
