@@ -89,22 +89,29 @@ describe.each(ALL_KINDS)('%s store', (kind: StoreKind) => {
   });
 
   test('get, head, getRange (inside, across the end, past the end, empty)', async () => {
+    const range = (p: string, start: number, end: number): Promise<Buffer> => {
+      if (!store.getRange) throw new Error(`${kind} store has no getRange`);
+      return store.getRange(p, start, end);
+    };
     const body = Buffer.from('body of a/b c.json');
     expect(await store.get('a/b c.json')).toEqual(body);
     expect((await store.get('a/日本.json')).toString()).toBe('body of a/日本.json');
     const h = await store.head('a/b c.json');
     expect(h && [h.path, h.size]).toEqual(['a/b c.json', body.length]);
-    expect(await store.getRange('a/b c.json', 5, 9)).toEqual(body.subarray(5, 9));
-    expect(await store.getRange('a/b c.json', 0, body.length)).toEqual(body);
-    expect(await store.getRange('a/b c.json', 10, 1000)).toEqual(body.subarray(10));
-    expect(await store.getRange('a/b c.json', body.length, body.length + 10)).toEqual(Buffer.alloc(0));
-    expect(await store.getRange('a/b c.json', 500, 600)).toEqual(Buffer.alloc(0));
-    expect(await store.getRange('a/b c.json', 3, 3)).toEqual(Buffer.alloc(0));
-    await expect(store.getRange('a/b c.json', 5, 2)).rejects.toThrow(RangeError);
+    expect(await range('a/b c.json', 5, 9)).toEqual(body.subarray(5, 9));
+    expect(await range('a/b c.json', 0, body.length)).toEqual(body);
+    expect(await range('a/b c.json', 10, 1000)).toEqual(body.subarray(10));
+    expect(await range('a/b c.json', body.length, body.length + 10)).toEqual(Buffer.alloc(0));
+    expect(await range('a/b c.json', 500, 600)).toEqual(Buffer.alloc(0));
+    expect(await range('a/b c.json', 3, 3)).toEqual(Buffer.alloc(0));
+    await expect(range('a/b c.json', 5, 2)).rejects.toThrow(RangeError);
   });
 
   test('absent objects: typed not-found error, null head', async () => {
-    for (const p of [store.get('missing.json'), store.getRange('missing.json', 0, 10)]) {
+    for (const p of [
+      store.get('missing.json'),
+      store.getRange?.('missing.json', 0, 10) ?? Promise.reject(new Error('no getRange')),
+    ]) {
       const e = await caught(p);
       expect(e).toBeInstanceOf(StorageError);
       expect(isNotFound(e)).toBe(true);
