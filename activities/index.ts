@@ -1,5 +1,6 @@
 /** The worker's activity set, built from injected dependencies. */
 import { createCatalogCheckActivities } from './catalog-check';
+import { createConvertActivities } from './convert-activities';
 import type { ActivityDeps } from './deps';
 import { createExportActivities } from './export-activities';
 import { createImportActivities } from './import-activities';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCatalogCheckActivities(deps),
     ...createImportActivities(deps),
     ...createSyncActivities(deps),
+    ...createConvertActivities(deps),
     ...createExportActivities(deps),
     ...createPublishActivities(deps),
   };

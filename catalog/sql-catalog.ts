@@ -22,6 +22,7 @@ import type {
   SnapshotQuery,
   WriteResult,
 } from './store';
+import { assertMirror, readMode, type TableModeState } from './commit/table-mode';
 import * as tables from './tables';
 import * as writer from './writer';
 
@@ -45,15 +46,25 @@ export class SqlCatalogStore implements CatalogStore {
   prepareVersions(tableId: string, commits: readonly Commit[]): PreparedVersions {
     return writer.prepareVersions(tableId, commits);
   }
+  /** Imports and syncs: refused for sql-primary tables (TableIsSqlPrimary), checked in the same transaction. */
   writeVersions(tableId: string, commits: readonly Commit[] | PreparedVersions): Promise<WriteResult> {
-    return writer.writeVersions(this.driver, tableId, commits);
+    return this.driver.transaction(async (tx) => {
+      await assertMirror(tx, tableId);
+      return writer.writeVersions(tx, tableId, commits);
+    });
   }
   writeBaseline(
     tableId: string,
     baseline: BaselineInfo,
     actions: AsyncIterable<LogAction>,
   ): Promise<WriteResult> {
-    return writer.writeBaseline(this.driver, tableId, baseline, actions);
+    return this.driver.transaction(async (tx) => {
+      await assertMirror(tx, tableId);
+      return writer.writeBaseline(tx, tableId, baseline, actions);
+    });
+  }
+  tableMode(idOrName: string): Promise<TableModeState> {
+    return readMode(this.driver, idOrName);
   }
   snapshot(tableId: string, q: SnapshotQuery): Promise<SnapshotJson> {
     return readSnapshot(this.driver, tableId, q);

@@ -11,6 +11,7 @@ import type { RawCommit } from '../delta/commit-framing';
 import type { SnapshotJson } from '../delta/snapshot-json';
 import type { SqlDialect } from './sql';
 import type { PreparedVersions } from './writer';
+import type { TableModeState } from './commit/table-mode';
 
 export type { PreparedVersions };
 
@@ -122,6 +123,8 @@ export interface CatalogStore {
    * whose json was absent).
    */
   commitBytes(tableId: string, version: number): Promise<Buffer | null>;
+  /** Mode (mirror / sql-primary) and publishing state of a table by id or name (migration 7). */
+  tableMode(idOrName: string): Promise<TableModeState>;
   dropTable(tableId: string): Promise<void>;
   startRun(run: Omit<ImportRun, 'finishedAt' | 'status'> & { status?: RunStatus }): Promise<void>;
   finishRun(runId: string, patch: Partial<ImportRun>): Promise<void>;

@@ -22,6 +22,10 @@ export type DeltaSqlErrorType =
   | 'CatalogMisconfigured'
   | 'CatalogTableNotFound'
   | 'VersionConflict'
+  /** An export destination that cannot be written (permissions, read-only store). */
+  | 'DestinationNotWritable'
+  /** `deltasql restore` onto a log that still has valid commits, without --overwrite. */
+  | 'RestoreRefused'
   | 'ImportInProgress'
   | 'ValidationFailed'
   /** A table needs a reader feature deltasql does not implement (delta/table-features.ts). */
@@ -30,7 +34,24 @@ export type DeltaSqlErrorType =
   | 'CommitBytesMismatch'
   /** Time travel to a timestamp after the latest commit (Spark: DELTA_TIMESTAMP_GREATER_THAN_COMMIT). */
   | 'TimestampAfterLatestCommit'
+  /** The workflow was cancelled (deltasql cancel, or Ctrl-C and "yes"). */
+  | 'Cancelled'
   | 'TemporalUnavailable'
+  // SQL-primary commits (catalog/commit): Delta's conflict classes, bad commit input, table modes.
+  | 'ConcurrentAppend'
+  | 'ConcurrentDeleteRead'
+  | 'ConcurrentDeleteDelete'
+  | 'MetadataChanged'
+  | 'ProtocolChanged'
+  | 'ConcurrentTransaction'
+  | 'CommitRetriesExhausted'
+  | 'InvalidAction'
+  | 'UnsupportedWriterFeature'
+  | 'TableNotSqlPrimary'
+  | 'TableIsSqlPrimary'
+  | 'CommitsClosed'
+  | 'ForeignCommit'
+  | 'CutoverRefused'
   | 'CorruptParquet'
   | 'IncompatibleSchema';
 
@@ -50,13 +71,30 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly DeltaSqlErrorType[] = [
   'IncompleteCheckpoint',
   'InvalidUri',
   'InvalidArgument',
+  'CatalogMisconfigured',
   'CatalogTableNotFound',
   'VersionConflict',
+  'DestinationNotWritable',
+  'RestoreRefused',
   'ImportInProgress',
   'ValidationFailed',
   'UnsupportedFeature',
   'CommitBytesMismatch',
   'TimestampAfterLatestCommit',
+  'ConcurrentAppend',
+  'ConcurrentDeleteRead',
+  'ConcurrentDeleteDelete',
+  'MetadataChanged',
+  'ProtocolChanged',
+  'ConcurrentTransaction',
+  'CommitRetriesExhausted',
+  'InvalidAction',
+  'UnsupportedWriterFeature',
+  'TableNotSqlPrimary',
+  'TableIsSqlPrimary',
+  'CommitsClosed',
+  'ForeignCommit',
+  'CutoverRefused',
   'CorruptParquet',
   'IncompatibleSchema',
 ];

@@ -8,3 +8,6 @@ export {
   FOLLOW_WORKFLOW_TASK_TIMEOUT,
 } from './sync';
 export { discoverImportWorkflow, discoverImportProgressQuery } from './discover-import';
+export { exportTableWorkflow, exportProgressQuery } from './export-table';
+export { publisherWorkflow, publishSignal, publisherStatusQuery } from './publisher';
+export { convertToDeltaWorkflow, convertProgressQuery } from './convert-table';

@@ -1,0 +1,97 @@
+/**
+ * The public TypeScript API over a catalog: `openCatalog(url)` → `Catalog`, `catalog.table(name)`
+ * → `Table`, whose `commit` writes one version through SQL (catalog/commit/commit.ts), and
+ * `catalog.commitMany` for several tables in one SQL transaction. The classes only hold handles
+ * and delegate, so other capabilities (time travel reads) add one delegating method each.
+ *
+ * After a commit the table's publisher is woken (when a Temporal address is configured); file-based
+ * readers see the new version once it is published (`deltasql publish` catches up by hand).
+ */
+import { readEnv } from '../common/config';
+import { openCatalog as openStore } from '../catalog/open';
+import type { SqlCatalogStore } from '../catalog/sql-catalog';
+import { commitMany, commitTable, type CommitOptions, type CommitResult } from '../catalog/commit/commit';
+import type { CommitRequest } from '../catalog/commit/prepare';
+import { readMode, type TableModeState } from '../catalog/commit/table-mode';
+import { PublisherClient, type TemporalTargetOptions } from './publisher-client';
+
+export type { CommitRequest, CommitResult, TableModeState };
+
+export interface OpenCatalogOptions {
+  /**
+   * Temporal to wake publishers on: default TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE /
+   * DELTASQL_TASK_QUEUE from the environment; null = never signal (publish with `deltasql publish`).
+   */
+  temporal?: TemporalTargetOptions | null;
+}
+
+export type TableCommit = Omit<CommitRequest, 'table'>;
+
+export class Table {
+  constructor(
+    private readonly catalog: Catalog,
+    readonly name: string,
+  ) {}
+  /** Commit `actions` on top of `readVersion`: returns the version written (later after a rebase). */
+  async commit(req: TableCommit, opts: CommitOptions = {}): Promise<CommitResult> {
+    return this.catalog.commitOne({ ...req, table: this.name }, opts);
+  }
+  /** Mode, last committed and last published version. */
+  state(): Promise<TableModeState> {
+    return readMode(this.catalog.store.driver, this.name);
+  }
+}
+
+export class Catalog {
+  constructor(
+    readonly store: SqlCatalogStore,
+    private readonly publisher: PublisherClient | null,
+  ) {}
+
+  /** A handle on an existing catalog table (CatalogTableNotFound otherwise). */
+  async table(name: string): Promise<Table> {
+    const s = await readMode(this.store.driver, name);
+    return new Table(this, s.name);
+  }
+
+  /** Used by Table.commit. */
+  async commitOne(req: CommitRequest, opts: CommitOptions = {}): Promise<CommitResult> {
+    const r = await commitTable(this.store.driver, req, opts);
+    await this.wake([r]);
+    return r;
+  }
+
+  /** Several tables in one SQL transaction: every table advances, or none does. */
+  async commitMany(reqs: readonly CommitRequest[], opts: CommitOptions = {}): Promise<CommitResult[]> {
+    const r = await commitMany(this.store.driver, reqs, opts);
+    await this.wake(r);
+    return r;
+  }
+
+  private async wake(results: readonly CommitResult[]): Promise<void> {
+    if (!this.publisher) return;
+    // The commit is durable already; a publisher that cannot be woken now catches up on its next look.
+    for (const r of results) await this.publisher.notify(r.table).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.publisher?.close();
+    await this.store.close();
+  }
+}
+
+export async function openCatalog(url: string, opts: OpenCatalogOptions = {}): Promise<Catalog> {
+  const env = readEnv();
+  const target =
+    opts.temporal === undefined
+      ? env.TEMPORAL_ADDRESS
+        ? {
+            address: env.TEMPORAL_ADDRESS,
+            namespace: env.TEMPORAL_NAMESPACE,
+            taskQueue: env.DELTASQL_TASK_QUEUE,
+          }
+        : null
+      : opts.temporal;
+  const store = await openStore(url);
+  return new Catalog(store, target ? new PublisherClient(target, url) : null);
+}

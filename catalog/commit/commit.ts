@@ -1,0 +1,168 @@
+/**
+ * Optimistic SQL commits. One attempt is one SQL transaction that writes version N+1 of each
+ * table through the catalog's ordinary `writeVersions` path, after checking, on the rows it is
+ * about to write, that the table is sql-primary and still at N. The database decides the race: the
+ * (table_id, version) primary key of `dl_table_versions` admits exactly one version N+1, and the
+ * writer serialises writers of one table inside the transaction (row lock on PostgreSQL, the write
+ * lock on SQLite); there is no lock service and no lease. A loser reads the winning commits from
+ * SQL, applies Delta's conflict rules (conflicts.ts) and, when they allow it, rebases onto the new
+ * latest version and tries again, at most `maxAttempts` times.
+ *
+ * Several tables (commitMany) share one transaction: all of them advance, or none does. Their rows
+ * are locked in table-id order, so two groups over the same tables cannot deadlock.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeltaSqlError, isDeltaSqlError } from '../../common/errors';
+import { toLogAction } from '../../delta/action-parse';
+import { ACTION_TABLES } from '../rows';
+import { commitLines } from '../snapshot-reader';
+import type { SqlDriver } from '../sql';
+import { writeVersions } from '../writer';
+import { checkWinner } from './conflicts';
+import { buildCommit, prepareCommit, type CommitRequest, type PreparedCommit } from './prepare';
+import { assertAcceptsCommits, readMode } from './table-mode';
+
+export const DEFAULT_MAX_ATTEMPTS = 50;
+/** Upper bound of the random pause between attempts (ms), grown with the attempt number. */
+const MAX_BACKOFF_MS = 20;
+
+export interface CommitResult {
+  table: string;
+  tableId: string;
+  version: number;
+  /** Attempts it took (1 = no rebase). */
+  attempts: number;
+}
+
+export interface CommitOptions {
+  maxAttempts?: number;
+  /** Test seam for atomicity: runs inside the transaction after every row is written, before COMMIT. */
+  beforeSqlCommit?: () => Promise<void>;
+}
+
+/**
+ * The table moved past the version an attempt was built for. A DeltaSqlError, so the engines'
+ * transaction wrappers pass it through unchanged after rolling back.
+ */
+class Stale extends DeltaSqlError {
+  constructor(
+    readonly index: number,
+    readonly latest: number,
+  ) {
+    super('VersionConflict', `table moved on to version ${latest}`);
+  }
+}
+
+interface Pending {
+  p: PreparedCommit;
+  /** Winning commits have been checked up to here; the attempt writes checked+1. */
+  checked: number;
+}
+
+/** Check the commits that won since `pending.checked`; throws the typed conflict, else rebases. */
+async function rebase(db: SqlDriver, pending: Pending, latest: number): Promise<void> {
+  const id = pending.p.state.tableId;
+  for (let v = pending.checked + 1; v <= latest; v++) {
+    const lines = await commitLines(db, id, v, ACTION_TABLES);
+    const actions = lines.map((raw, i) => toLogAction(JSON.parse(raw), raw, i));
+    checkWinner(pending.p.summary, { version: v, actions });
+  }
+  pending.checked = latest;
+}
+
+async function attempt(
+  db: SqlDriver,
+  group: Pending[],
+  groupId: string | null,
+  opts: CommitOptions,
+): Promise<number[]> {
+  const order = group
+    .map((_, i) => i)
+    .sort((a, b) => (group[a].p.state.tableId < group[b].p.state.tableId ? -1 : 1));
+  return db.transaction(async (tx) => {
+    const versions: number[] = new Array<number>(group.length);
+    for (const i of order) {
+      const { p, checked } = group[i];
+      await tx.lockTable(p.state.tableId);
+      const now = await readMode(tx, p.state.tableId);
+      assertAcceptsCommits(now);
+      if (now.lastVersion !== checked) throw new Stale(i, now.lastVersion ?? -1);
+      const commit = buildCommit(p, checked + 1, now.lastCommitTimestamp);
+      try {
+        await writeVersions(tx, p.state.tableId, [commit]);
+      } catch (e) {
+        // Another writer slipped in (the primary key saw it first): same as a stale read.
+        if (isDeltaSqlError(e) && (e.type === 'VersionConflict' || e.type === 'LogGap'))
+          throw new Stale(i, checked + 1);
+        throw e;
+      }
+      versions[i] = checked + 1;
+      if (groupId !== null) {
+        await tx.query(
+          `INSERT INTO {T:dl_commit_groups} (group_id, table_id, version, created_at) VALUES (?, ?, ?, ?)`,
+          [groupId, p.state.tableId, checked + 1, Date.now()],
+        );
+      }
+    }
+    if (opts.beforeSqlCommit) await opts.beforeSqlCommit();
+    return versions;
+  });
+}
+
+/** Commit prepared commits (one per table) in one transaction, rebasing on conflicts. */
+export async function commitPrepared(
+  db: SqlDriver,
+  prepared: readonly PreparedCommit[],
+  opts: CommitOptions & { groupId?: string } = {},
+): Promise<CommitResult[]> {
+  const ids = new Set(prepared.map((p) => p.state.tableId));
+  if (ids.size !== prepared.length) {
+    throw new DeltaSqlError('InvalidArgument', 'commitMany takes at most one commit per table');
+  }
+  const group: Pending[] = prepared.map((p) => ({ p, checked: p.request.readVersion }));
+  const groupId = prepared.length > 1 || opts.groupId !== undefined ? (opts.groupId ?? randomUUID()) : null;
+  const max = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  for (let n = 1; n <= max; n++) {
+    try {
+      const versions = await attempt(db, group, groupId, opts);
+      return group.map((g, i) => ({
+        table: g.p.state.name,
+        tableId: g.p.state.tableId,
+        version: versions[i],
+        attempts: n,
+      }));
+    } catch (e) {
+      if (!(e instanceof Stale)) throw e;
+      await rebase(db, group[e.index], e.latest);
+      await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, n * 2));
+    }
+  }
+  const names = group.map((g) => g.p.state.name).join(', ');
+  throw new DeltaSqlError(
+    'CommitRetriesExhausted',
+    `commit to ${names} lost the race ${max} times in a row (every concurrent commit was compatible, so it was rebased each time); nothing was written`,
+  );
+}
+
+export async function commitTable(
+  db: SqlDriver,
+  req: CommitRequest,
+  opts: CommitOptions = {},
+): Promise<CommitResult> {
+  const p = await prepareCommit(db, req);
+  const [r] = await commitPrepared(db, [p], opts);
+  return r;
+}
+
+/** Several tables in one SQL transaction: all advance or none does (recorded in dl_commit_groups). */
+export async function commitMany(
+  db: SqlDriver,
+  reqs: readonly CommitRequest[],
+  opts: CommitOptions & { groupId?: string } = {},
+): Promise<CommitResult[]> {
+  if (reqs.length === 0) throw new DeltaSqlError('InvalidArgument', 'commitMany needs at least one commit');
+  const prepared: PreparedCommit[] = [];
+  for (const r of reqs) prepared.push(await prepareCommit(db, r));
+  return commitPrepared(db, prepared, { ...opts, groupId: opts.groupId ?? randomUUID() });
+}
