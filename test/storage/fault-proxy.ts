@@ -11,8 +11,8 @@ export interface FaultProxy {
   readonly url: string;
   /** Requests received since start or the last reset. */
   readonly requests: number;
-  /** Answer the next `n` requests with `status` (then forward again). */
-  failNext(n: number, status: number): void;
+  /** Forward `skip` requests, answer the next `n` with `status`, then forward again. */
+  failNext(n: number, status: number, skip?: number): void;
   /** Answer every request with `status` until reset. */
   failAll(status: number): void;
   reset(): void;
@@ -22,12 +22,14 @@ export interface FaultProxy {
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   let requests = 0;
+  let skipLeft = 0;
   let failLeft = 0;
   let failStatus = 503;
   let always = false;
   const server = http.createServer((req, res) => {
     requests++;
-    if (always || failLeft > 0) {
+    if (skipLeft > 0) skipLeft--;
+    else if (always || failLeft > 0) {
       if (!always) failLeft--;
       // Read the whole request first, so the client sees an answer rather than a reset socket.
       req.resume();
@@ -60,14 +62,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     get requests() {
       return requests;
     },
-    failNext(n, status) {
-      [failLeft, failStatus, always] = [n, status, false];
+    failNext(n, status, skip = 0) {
+      [skipLeft, failLeft, failStatus, always] = [skip, n, status, false];
     },
     failAll(status) {
       [failStatus, always] = [status, true];
     },
     reset() {
-      [requests, failLeft, always] = [0, 0, false];
+      [requests, skipLeft, failLeft, always] = [0, 0, 0, false];
     },
     close: () =>
       new Promise<void>((r) => {

@@ -1,0 +1,127 @@
+/**
+ * Failure behaviour of the cloud stores, against the real emulators behind a real HTTP fault
+ * proxy: throttling and 5xx answers are retried with bounded backoff (the proxy counts the tries),
+ * a store that keeps failing gives up after the policy's attempts with a retryable StorageError,
+ * and refused credentials (403, or a wrong Azure account key) are a non-retryable StorageError
+ * with `permissionDenied: true` that names the object and never the secret.
+ */
+import type { ObjectMeta, ObjectStore } from '../../storage/object-store';
+import type { RetryPolicy } from '../../storage/retry';
+import { StorageError } from '../../storage/storage-error';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import { CLOUD_KINDS, createBucket, storeFor, unique, upstreamOf, type StoreKind } from './stores';
+
+const POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
+
+async function caught(p: Promise<unknown>): Promise<StorageError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof StorageError) return e;
+    throw e;
+  }
+  throw new Error('expected a StorageError');
+}
+
+async function listAll(it: AsyncIterable<ObjectMeta>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const m of it) out.push(m.path);
+  return out;
+}
+
+describe.each(CLOUD_KINDS)('%s store behind a fault proxy', (kind: StoreKind) => {
+  const bucket = unique(`fault-${kind}`);
+  let proxy: FaultProxy;
+  let direct: ObjectStore;
+  let viaProxy: ObjectStore;
+
+  beforeAll(async () => {
+    await createBucket(kind, bucket);
+    proxy = await startFaultProxy(upstreamOf(kind));
+    direct = storeFor(kind, bucket, 't');
+    viaProxy = storeFor(kind, bucket, 't', { endpoint: proxy.url, retry: POLICY, pageSize: 2 });
+    for (const k of ['k1', 'k2', 'k3', 'k4', 'k5']) await direct.put(k, `v-${k}`);
+  });
+  afterAll(() => proxy.close());
+  beforeEach(() => proxy.reset());
+
+  test('the proxy forwards untouched when no fault is planned', async () => {
+    expect((await viaProxy.get('k1')).toString()).toBe('v-k1');
+    expect(proxy.requests).toBe(1);
+  });
+
+  test('503 twice, then success: get, head and getRange retry', async () => {
+    proxy.failNext(2, 503);
+    expect((await viaProxy.get('k2')).toString()).toBe('v-k2');
+    expect(proxy.requests).toBe(3);
+    proxy.reset();
+    proxy.failNext(1, 502);
+    expect((await viaProxy.head('k2'))?.size).toBe(4);
+    expect(proxy.requests).toBe(2);
+    proxy.reset();
+    proxy.failNext(1, 500);
+    expect((await viaProxy.getRange?.('k2', 2, 4))?.toString()).toBe('k2');
+    expect(proxy.requests).toBe(2);
+  });
+
+  test('429 three times, then success: putIfAbsent retries and creates once', async () => {
+    proxy.failNext(3, 429);
+    expect(await viaProxy.putIfAbsent('_delta_log/0.json', 'commit-0')).toBe(true);
+    expect(proxy.requests).toBe(4);
+    proxy.reset();
+    expect(await viaProxy.putIfAbsent('_delta_log/0.json', 'other')).toBe(false);
+    expect(proxy.requests).toBe(1);
+    expect((await direct.get('_delta_log/0.json')).toString()).toBe('commit-0');
+  });
+
+  test('a failed page in the middle of a listing is retried, nothing lost or doubled', async () => {
+    proxy.failNext(2, 503, 1);
+    expect(await listAll(viaProxy.list('k'))).toEqual(['k1', 'k2', 'k3', 'k4', 'k5']);
+    expect(proxy.requests).toBe(5); // 3 pages + 2 retries
+    proxy.reset();
+    proxy.failNext(1, 504, 1);
+    expect(await listAll(viaProxy.list('k', { startAfter: 'k1' }))).toEqual(['k2', 'k3', 'k4', 'k5']);
+  });
+
+  test('a store that keeps failing gives up after the policy attempts, quickly', async () => {
+    proxy.failAll(503);
+    const t0 = Date.now();
+    const e = await caught(viaProxy.get('k3'));
+    const elapsed = Date.now() - t0;
+    expect(proxy.requests).toBe(POLICY.attempts);
+    expect(elapsed).toBeLessThan(2000);
+    expect([e.notFound, e.permissionDenied, e.retryable]).toEqual([false, false, true]);
+    expect(e.message).toContain('503');
+    expect(e.file).toContain('k3');
+  });
+
+  test('403: a typed permission error, not retried', async () => {
+    proxy.failAll(403);
+    for (const op of [viaProxy.get('k4'), viaProxy.put('k4', 'x'), viaProxy.putIfAbsent('new', 'x')]) {
+      const e = await caught(op);
+      expect([e.type, e.notFound, e.permissionDenied, e.retryable]).toEqual([
+        'StorageError',
+        false,
+        true,
+        false,
+      ]);
+    }
+    expect(proxy.requests).toBe(3);
+    proxy.reset();
+    expect((await viaProxy.get('k4')).toString()).toBe('v-k4');
+  });
+});
+
+test('azure: a wrong account key is a permission error that does not leak the key', async () => {
+  const bucket = unique('fault-azkey');
+  await createBucket('azure', bucket);
+  await storeFor('azure', bucket, 't').put('x', 'y');
+  const wrongKey = Buffer.from('not-the-key-'.repeat(6)).toString('base64');
+  const store = storeFor('azure', bucket, 't', { azureKey: wrongKey, retry: POLICY });
+  for (const op of [store.get('x'), store.put('x', 'z'), store.putIfAbsent('n', 'z')]) {
+    const e = await caught(op);
+    expect([e.notFound, e.permissionDenied, e.retryable]).toEqual([false, true, false]);
+    expect(e.message).not.toContain(wrongKey);
+    expect(e.message).toMatch(/Azure \w+ failed for az:\/\/.*: \w+ \(HTTP 403\)/);
+  }
+});
