@@ -11,6 +11,7 @@ import {
   DuckDBInstance,
   type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBPreparedStatement,
   type DuckDBResultReader,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -20,6 +21,7 @@ import { expandTables, quoteIdent, type Row, type SqlDriver, type SqlValue, type
 
 /** Identities per UPDATE ... FROM (VALUES ...) statement. */
 const VALUES_CHUNK = 500;
+const STATEMENT_CACHE_LIMIT = 200;
 /** Statements whose result rows the caller wants (DuckDB reports a `Count` row for DML). */
 /** `ALTER TABLE t ADD COLUMN c <type> NOT NULL <rest>` (see DuckConn.exec). */
 const ADD_NOT_NULL = /^\s*ALTER\s+TABLE\s+(\S+)\s+ADD\s+COLUMN\s+(\S+)\s+(.+?)\s+NOT\s+NULL\b(.*)$/is;
@@ -32,6 +34,14 @@ interface Shared {
   refs: number;
   /** Column names and types per table, in table order (the appender fills every column). */
   columns: Map<string, { name: string; type: string }[]>;
+  statements: Map<string, DuckDBPreparedStatement>;
+}
+
+/** After DDL (or when the cache is full): prepared statements and column lists may be stale. */
+function clearStatements(shared: Shared): void {
+  for (const s of shared.statements.values()) s.destroySync();
+  shared.statements.clear();
+  shared.columns.clear();
 }
 
 const OPEN = new Map<string, Promise<Shared>>();
@@ -81,9 +91,22 @@ class DuckConn implements SqlDriver {
     readonly file: string,
   ) {}
 
+  /** Run through a cached prepared statement (planning a statement costs more than running it). */
+  private async run(sql: string, params: readonly SqlValue[]): Promise<DuckDBResultReader> {
+    const cache = this.shared.statements;
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= STATEMENT_CACHE_LIMIT) clearStatements(this.shared);
+      stmt = await this.shared.conn.prepare(expandTables(sql, ''));
+      cache.set(sql, stmt);
+    }
+    stmt.clearBindings();
+    if (params.length > 0) stmt.bind(params.map(bind));
+    return stmt.runAndReadAll();
+  }
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     try {
-      const r = await this.shared.conn.runAndReadAll(expandTables(sql, ''), params.map(bind));
+      const r = await this.run(sql, params);
       if (!READS.test(sql) && r.columnNames().join() === 'Count') return [];
       return objectRows(r);
     } catch (e) {
@@ -93,7 +116,7 @@ class DuckConn implements SqlDriver {
   /** Positional rows: no per-row object for large reads such as file lists. */
   async queryArrays(sql: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
     try {
-      const r = await this.shared.conn.runAndReadAll(expandTables(sql, ''), params.map(bind));
+      const r = await this.run(sql, params);
       return r.getRowsJS().map((row) => row.map(fromDuck));
     } catch (e) {
       wrap(e, this.file);
@@ -111,7 +134,7 @@ class DuckConn implements SqlDriver {
       text = `ALTER TABLE ${table} ADD COLUMN ${column} ${type}${rest}; ALTER TABLE ${table} ALTER COLUMN ${column} SET NOT NULL`;
     }
     try {
-      this.shared.columns.clear();
+      clearStatements(this.shared);
       await this.shared.conn.run(text);
     } catch (e) {
       wrap(e, this.file);
@@ -185,7 +208,7 @@ async function openShared(file: string): Promise<Shared> {
   try {
     const instance = await DuckDBInstance.create(file);
     const conn = await instance.connect();
-    return { instance, conn, mutex: new Mutex(), refs: 0, columns: new Map() };
+    return { instance, conn, mutex: new Mutex(), refs: 0, columns: new Map(), statements: new Map() };
   } catch (e) {
     throw new DeltaSqlError(
       'CatalogUnavailable',
@@ -231,15 +254,16 @@ export class DuckdbDriver extends DuckConn {
   override transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
     return this.shared.mutex.run(async () => {
       const tx = new DuckConn(this.shared, this.file);
-      await tx.exec('BEGIN TRANSACTION');
+      // Not exec(): that is for DDL and drops the prepared statements.
+      await this.shared.conn.run('BEGIN TRANSACTION');
       try {
         const out = await fn(tx);
-        await tx.exec('COMMIT');
+        await this.shared.conn.run('COMMIT');
         return out;
       } catch (e) {
         await this.shared.conn.run('ROLLBACK').catch(() => undefined);
-        this.shared.columns.clear();
-        throw e;
+        clearStatements(this.shared);
+        wrap(e, this.file);
       }
     });
   }
@@ -266,6 +290,7 @@ export class DuckdbDriver extends DuckConn {
       this.shared.refs -= 1;
       if (this.shared.refs > 0) return;
       OPEN.delete(this.key);
+      clearStatements(this.shared);
       this.shared.conn.closeSync();
       this.shared.instance.closeSync();
     });

@@ -8,8 +8,11 @@
 import { DeltaSqlError } from '../common/errors';
 import { MAX_VALIDITY_CLASS, OPEN_VALIDITY_CLASS, VALIDITY_CLASS } from './migrations/004_file_list_indexes';
 import { resolveTableVersion } from './resolve-version';
-import type { SqlDriver, SqlValue } from './sql';
+import type { SqlDialect, SqlDriver, SqlValue } from './sql';
 import type { FileListQuery } from './store';
+
+/** Engines that have migration 4's validity-class index. */
+const CLASS_INDEXED: ReadonlySet<SqlDialect> = new Set(['sqlite', 'postgres']);
 
 /** Drivers that can return positional rows: no per-row object, far less garbage for 1M files. */
 export interface ArrayRowDriver {
@@ -35,12 +38,21 @@ export async function queryArrays(
  * one range scan per validity class, joined with UNION ALL so that every scan sees the same
  * database snapshot (a version committed meanwhile cannot move a row into two scans or none).
  * `select` may be an aggregate: the statement then returns one row per class.
+ * Engines without the class index (DuckDB, MySQL: migration 4 skips them) get one plain scan:
+ * there the union only multiplies the work (measured on DuckDB: 500 ms instead of 5 ms).
  */
 export function addFilesValidAt(
   select: string,
   tableId: string,
   v: number,
+  dialect?: SqlDialect,
 ): { sql: string; params: SqlValue[] } {
+  if (dialect !== undefined && !CLASS_INDEXED.has(dialect)) {
+    return {
+      sql: `SELECT ${select} FROM {T:dl_add_files} WHERE table_id = ? AND version <= ? AND (removed_version IS NULL OR removed_version > ?)`,
+      params: [tableId, v, v],
+    };
+  }
   const from = `SELECT ${select} FROM {T:dl_add_files} WHERE table_id = ? AND ${VALIDITY_CLASS} = `;
   const parts = [`${from}${OPEN_VALIDITY_CLASS} AND version <= ?`];
   const params: SqlValue[] = [tableId, v];
@@ -71,7 +83,7 @@ function comparePathRows(a: unknown[], b: unknown[]): number {
  */
 export async function readFileList(db: SqlDriver, idOrName: string, q: FileListQuery): Promise<string[]> {
   const { table, version } = await resolveTableVersion(db, idOrName, q);
-  const { sql, params } = addFilesValidAt('path, dv_id', table.tableId, version);
+  const { sql, params } = addFilesValidAt('path, dv_id', table.tableId, version, db.dialect);
   const rows = await queryArrays(db, sql, ['path', 'dv_id'], params);
   for (const r of rows) {
     if (typeof r[0] !== 'string' || typeof r[1] !== 'string') {

@@ -116,14 +116,14 @@ async function validAt(
 
 /** The add files valid at V as FileJson, in no particular order (`snapshotJson` sorts). */
 async function filesAt(db: SqlDriver, id: string, v: number, where: string): Promise<FileJson[]> {
-  const { sql, params } = addFilesValidAt(FILE_COLUMNS, id, v);
+  const { sql, params } = addFilesValidAt(FILE_COLUMNS, id, v, db.dialect);
   const rows = await queryArrays(db, sql, FILE_COLUMNS.split(', '), params);
   return rows.map((r) => fileFromRow(r, where));
 }
 
 /** Number and total size of the add files valid at V (one row per validity class, summed here). */
 async function fileCountAt(db: SqlDriver, id: string, v: number): Promise<Row[]> {
-  const { sql, params } = addFilesValidAt('COUNT(*) AS n, COALESCE(SUM(size), 0) AS s', id, v);
+  const { sql, params } = addFilesValidAt('COUNT(*) AS n, COALESCE(SUM(size), 0) AS s', id, v, db.dialect);
   return db.query(sql, params);
 }
 
