@@ -10,9 +10,11 @@ import { addCounts, emptyCounts, type ActionCounts } from '../delta/action-count
 import type { Commit, LogAction } from '../delta/actions';
 import type { PreparedVersions, RunStatus } from '../catalog/store';
 import type { CheckpointRef, DeltaTable } from '../delta/table';
+import { checkedCheckpoint } from '../delta/table-features';
 import type { ImportInput, ImportPlan, RangeResult, ValidationResult } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { guarded } from './failures';
+import { keepingAlive } from './keep-alive';
 import { planStart, resolveTarget } from './plan';
 import { validateAgainstLog } from './validate';
 
@@ -127,14 +129,14 @@ export function createImportActivities(deps: ActivityDeps) {
         const r = await store.writeBaseline(
           args.tableId,
           { version: args.version, timestamp, file, raw: await table.wholeCommitRaw(args.version) },
-          heartbeating(table.checkpointActions(ref), args.version),
+          heartbeating(checkedCheckpoint(table.checkpointActions(ref), args.version, file), args.version),
         );
         return { firstVersion: args.version, lastVersion: args.version, ...r };
       });
     },
 
     async importRange(args: RangeArgs): Promise<RangeResult> {
-      return guarded(async () => {
+      return guardedAlive(async () => {
         const ctx = Context.current();
         const [store, table] = await Promise.all([deps.catalog(args.catalog), deps.table(args.source)]);
         const done = (await store.findTable(args.tableId))?.lastVersion ?? -1;
@@ -255,6 +257,9 @@ export function createImportActivities(deps: ActivityDeps) {
     },
   };
 }
+
+/** `guarded`, heartbeating on a timer meanwhile (activities/keep-alive.ts says why). */
+const guardedAlive = <T>(fn: () => Promise<T>): Promise<T> => guarded(() => keepingAlive(fn));
 
 /** The checkpoint version's timestamp, as the log reader computes it: its commit when still present, else the checkpoint file's mtime. */
 async function checkpointVersionTimestamp(table: DeltaTable, ref: CheckpointRef): Promise<number> {

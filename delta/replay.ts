@@ -6,6 +6,7 @@
  */
 import { DeltaSqlError } from '../common/errors';
 import { type AddAction, type LogAction, type MetadataAction, type ProtocolAction, fileKey } from './actions';
+import { checkReaderProtocol } from './table-features';
 import { fileJson, metadataJson, protocolJson, snapshotJson, type SnapshotJson } from './snapshot-json';
 
 export class SnapshotBuilder {
@@ -74,6 +75,7 @@ export class SnapshotBuilder {
         },
       );
     }
+    checkReaderProtocol(this.protocol, file);
     return { protocol: this.protocol, metadata: this.metadata };
   }
 

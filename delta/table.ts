@@ -25,6 +25,7 @@ import {
 } from './log-segment';
 import { orderedParallel } from './parallel';
 import { SnapshotBuilder } from './replay';
+import { checkReaderProtocol, checkedCheckpoint } from './table-features';
 import type { SnapshotJson } from './snapshot-json';
 import { type IctConfig, commitTimestamp, ictConfig, metadataIn } from './timestamps';
 import { logger } from '../common/logger';
@@ -183,6 +184,9 @@ export class DeltaTable {
     };
     let ict: IctConfig | null = null;
     for await (const c of this.fetchCommits(range())) {
+      for (const a of c.actions) {
+        if (a.type === 'protocol') checkReaderProtocol(a.body, displayPath(this.root, c.meta.path));
+      }
       const m = metadataIn(c.actions);
       if (m) ict = ictConfig(m);
       yield {
@@ -215,8 +219,15 @@ export class DeltaTable {
   /** Replay a segment into a builder; returns the builder and the version's timestamp. */
   async replay(seg: ResolvedSegment): Promise<{ builder: SnapshotBuilder; timestamp: number; file: string }> {
     const builder = new SnapshotBuilder();
-    if (seg.checkpoint)
-      for await (const a of readCheckpoint(this.store, seg.checkpoint)) builder.apply(a, true);
+    if (seg.checkpoint) {
+      const cpFile = displayPath(this.root, seg.checkpoint.files[0].path);
+      const actions = checkedCheckpoint(
+        readCheckpoint(this.store, seg.checkpoint),
+        seg.checkpoint.version,
+        cpFile,
+      );
+      for await (const a of actions) builder.apply(a, true);
+    }
     let timestamp: number | null = null;
     for await (const c of this.fetchCommits(seg.commits)) {
       for (const a of c.actions) builder.apply(a);

@@ -12,6 +12,9 @@ const TABLE_FAILURES: Record<string, { type: string; reason: string }> = {
   // metaData without the required schemaString (PROTOCOL.md requires it): we refuse to guess.
   'delta-rs/delta-live-table': { type: 'CorruptCommit', reason: 'metaData lacks schemaString' },
   'golden/deltalog-commit-info': { type: 'CorruptCommit', reason: 'metaData lacks schemaString' },
+  // Reader version above 3 (with an unknown reader feature): refused, as Spark does.
+  'delta-rs/simple_table_features': { type: 'UnsupportedFeature', reason: 'minReaderVersion 5' },
+  'golden/deltalog-invalid-protocol-version': { type: 'UnsupportedFeature', reason: 'minReaderVersion 99' },
   // The log never carries a metaData action.
   'golden/data-reader-absolute-paths-escaped-chars': {
     type: 'MissingMetadata',
