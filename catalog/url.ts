@@ -51,6 +51,36 @@ export function redactUrl(url: string): string {
     .replace(/([?&]password=)[^&#]*/gi, `$1${REDACTED}`);
 }
 
+/** The password a catalog URL carries (user:pass@ or ?password=), if any. Generic over schemes. */
+export function urlPassword(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.password) return decodeURIComponent(u.password);
+  return u.searchParams.get('password');
+}
+
+/**
+ * The catalog URL with its password removed, as it may enter Temporal payloads and logs. Workers
+ * find the password themselves (common/credentials.ts). A URL without a password is returned
+ * untouched (WHATWG URL would normalise `sqlite:///./x.db` paths otherwise).
+ */
+export function stripPassword(url: string): string {
+  if (urlPassword(url) === null) return url;
+  const u = new URL(url);
+  u.password = '';
+  u.searchParams.delete('password');
+  return u.href;
+}
+
+/** `--catalog prod`: a bare name (no scheme) refers to an entry of the worker's DELTASQL_CATALOGS. */
+export function isCatalogName(ref: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(ref) && !ref.includes(':');
+}
+
 export function parseCatalogUrl(url: string): CatalogUrl {
   if (typeof url !== 'string' || url.length === 0) throw invalid(String(url), 'empty');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();

@@ -13,6 +13,17 @@ import * as status from './commands/status';
 import * as discover from './commands/discover';
 import * as sync from './commands/sync';
 import * as generate from './commands/generate';
+import * as convert from './commands/convert';
+import * as cancel from './commands/cancel';
+import * as codecServer from './commands/codec-server';
+import * as exportCmd from './commands/export';
+import * as restore from './commands/restore';
+import * as create from './commands/create';
+import * as commit from './commands/commit';
+import * as append from './commands/append';
+import * as publish from './commands/publish';
+import * as cutover from './commands/cutover';
+import * as rollback from './commands/rollback';
 
 export function buildProgram(): Command {
   const program = new Command('deltasql')
@@ -31,6 +42,17 @@ export function buildProgram(): Command {
     discover,
     sync,
     generate,
+    convert,
+    exportCmd,
+    restore,
+    create,
+    commit,
+    append,
+    publish,
+    cutover,
+    rollback,
+    cancel,
+    codecServer,
   ]) {
     m.register(program);
   }
