@@ -1,0 +1,400 @@
+/**
+ * Delta -> Iceberg v2 metadata, next to the Delta log and pointing at the same parquet files (what
+ * Delta UniForm and Apache XTable do): `<table>/metadata/vN.metadata.json`, one manifest list and
+ * one manifest per snapshot. Each Iceberg snapshot stands for one Delta version and says so in its
+ * `delta-version` summary property.
+ *
+ * - First run: one snapshot at the requested (default latest) version.
+ * - Later runs: one snapshot per Delta version since the last converted one, with `append`,
+ *   `delete` or `overwrite` from the version's adds and removes; nothing new means nothing written.
+ * - Each snapshot's manifest lists every live file (added or existing) plus the files the version
+ *   deleted, so it never depends on earlier manifests.
+ * - Deletion vectors have no Iceberg v2 equivalent without rewriting data: refused, naming the
+ *   version (otherwise Iceberg readers would see deleted rows).
+ * - Manifests are written first; the metadata file is written last with put-if-absent, so a failed
+ *   run leaves only unreferenced Avro files, never a half-written table.
+ */
+import { createHash } from 'node:crypto';
+import { DeltaSqlError } from '../../common/errors';
+import type { FileJson, SnapshotJson } from '../../delta/snapshot-json';
+import type { ObjectStore } from '../../storage/object-store';
+import { displayPath, isNotFound } from '../../storage/storage-error';
+import { readParquetMetadata } from '../../delta/parquet-stream';
+import { isUuid, uuidFromText } from '../deterministic-uuid';
+import { type DataFileEntry, type PartitionFieldSpec, writeManifest, writeManifestList } from './manifests';
+import { type ConvertedSchema, convertSchema } from './schema';
+import { boundBytes, partitionValue } from './values';
+
+export const METADATA_DIR = 'metadata';
+const VERSION_HINT = `${METADATA_DIR}/version-hint.text`;
+const FIRST_PARTITION_FIELD_ID = 1000;
+const DELTA_VERSION = 'delta-version';
+const SCHEMA_HASH_PROPERTY = 'deltasql.delta-schema-sha256';
+
+/** Where snapshots come from: the Delta log, or the SQL catalog's copy of it. */
+export interface SnapshotSource {
+  latestVersion(): Promise<number>;
+  snapshot(version: number): Promise<SnapshotJson>;
+}
+
+export interface IcebergPlanStep {
+  deltaVersion: number;
+  operation: 'append' | 'delete' | 'overwrite';
+  added: number;
+  deleted: number;
+  liveFiles: number;
+}
+
+export interface IcebergConversion {
+  tableRoot: string;
+  metadataFile: string | null;
+  previousDeltaVersion: number | null;
+  snapshots: IcebergPlanStep[];
+  dryRun: boolean;
+}
+
+interface IcebergMetadata {
+  'last-sequence-number': number;
+  'current-snapshot-id': number | null;
+  snapshots: { 'snapshot-id': number; summary: Record<string, string> }[];
+  'metadata-log': { 'timestamp-ms': number; 'metadata-file': string }[];
+  properties: Record<string, string>;
+  [k: string]: unknown;
+}
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+/** Deterministic 53-bit snapshot id, so a re-run of the same conversion writes the same files. */
+const snapshotIdFor = (tableId: string, deltaVersion: number): number =>
+  parseInt(sha(`${tableId}:${deltaVersion}`).slice(0, 13), 16);
+
+async function readCurrent(store: ObjectStore): Promise<{ n: number; meta: IcebergMetadata } | null> {
+  let hint: string;
+  try {
+    hint = (await store.get(VERSION_HINT)).toString('utf8').trim();
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+  const n = Number(hint);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new DeltaSqlError(
+      'CorruptCommit',
+      `${displayPath(store.root, VERSION_HINT)} holds "${hint}", not a version`,
+    );
+  }
+  const meta = JSON.parse(
+    (await store.get(`${METADATA_DIR}/v${n}.metadata.json`)).toString('utf8'),
+  ) as IcebergMetadata;
+  return { n, meta };
+}
+
+function tableLocation(root: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(root)
+    ? root.replace(/\/+$/, '')
+    : `file://${root.replace(/\/+$/, '')}`;
+}
+
+function dataFilePath(location: string, deltaPath: string): string {
+  if (deltaPath.startsWith('file:'))
+    return `file://${decodeURIComponent(deltaPath.replace(/^file:\/*/, '/'))}`;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(deltaPath)) return deltaPath;
+  if (deltaPath.startsWith('/')) return `file://${decodeURIComponent(deltaPath)}`;
+  return `${location}/${decodeURIComponent(deltaPath)}`;
+}
+
+function partitionSpec(s: SnapshotJson, schema: ConvertedSchema): PartitionFieldSpec[] {
+  return s.metadata.partitionColumns.map((c, i) => {
+    const col = schema.topLevel.get(c);
+    if (col === undefined || typeof col.field.type !== 'string' || col.field.type.startsWith('decimal')) {
+      throw new DeltaSqlError(
+        'UnsupportedFeature',
+        `partition column "${c}" cannot be an Iceberg identity partition`,
+      );
+    }
+    return {
+      name: c,
+      sourceId: col.field.id,
+      fieldId: FIRST_PARTITION_FIELD_ID + i,
+      icebergType: col.field.type,
+    };
+  });
+}
+
+/**
+ * Rows per data file: Delta stats when they have numRecords, else the parquet footer (ranged
+ * reads), since an Iceberg manifest must state every file's record count.
+ */
+async function recordCounts(
+  store: ObjectStore,
+  files: Iterable<FileJson>,
+  known: Map<string, number>,
+): Promise<void> {
+  for (const f of files) {
+    if (known.has(f.path)) continue;
+    const stats = f.stats ? (JSON.parse(f.stats) as { numRecords?: unknown }) : {};
+    if (typeof stats.numRecords === 'number') {
+      known.set(f.path, stats.numRecords);
+      continue;
+    }
+    if (/^[a-z][a-z0-9+.-]*:|^\//i.test(f.path)) {
+      throw new DeltaSqlError(
+        'UnsupportedFeature',
+        `${f.path} has no numRecords stats and is outside the table root`,
+      );
+    }
+    const rel = decodeURIComponent(f.path);
+    const meta = await readParquetMetadata({
+      size: f.size,
+      read: (start, end) =>
+        store.getRange ? store.getRange(rel, start, end) : store.get(rel).then((b) => b.subarray(start, end)),
+    });
+    known.set(f.path, Number(meta.num_rows));
+  }
+}
+
+function entryOf(
+  f: FileJson,
+  status: 0 | 1 | 2,
+  snapshotId: number,
+  seq: number,
+  ctx: { location: string; schema: ConvertedSchema; spec: PartitionFieldSpec[]; counts: Map<string, number> },
+): DataFileEntry {
+  const stats = f.stats ? (JSON.parse(f.stats) as Record<string, unknown>) : {};
+  const records = ctx.counts.get(f.path) ?? 0;
+  const e: DataFileEntry = {
+    status,
+    snapshotId,
+    sequenceNumber: seq,
+    path: dataFilePath(ctx.location, f.path),
+    partition: {},
+    recordCount: records,
+    sizeBytes: f.size,
+    nullCounts: new Map(),
+    valueCounts: new Map(),
+    lowerBounds: new Map(),
+    upperBounds: new Map(),
+  };
+  for (const p of ctx.spec) {
+    const physical = ctx.schema.topLevel.get(p.name)?.physical ?? p.name;
+    e.partition[p.name] = partitionValue(
+      f.partitionValues[physical] ?? f.partitionValues[p.name],
+      p.icebergType,
+    );
+  }
+  const pick = (k: string): Record<string, unknown> => (stats[k] ?? {}) as Record<string, unknown>;
+  for (const [, { field, physical }] of ctx.schema.topLevel) {
+    if (typeof field.type !== 'string') continue;
+    const nulls = pick('nullCount')[physical];
+    if (typeof nulls === 'number') {
+      e.nullCounts.set(field.id, nulls);
+      e.valueCounts.set(field.id, records);
+    }
+    const lo = boundBytes(pick('minValues')[physical], field.type, false);
+    const hi = boundBytes(pick('maxValues')[physical], field.type, true);
+    if (lo && hi) {
+      e.lowerBounds.set(field.id, lo);
+      e.upperBounds.set(field.id, hi);
+    }
+  }
+  return e;
+}
+
+function refuseDeletionVectors(s: SnapshotJson): void {
+  const dv = (s.files ?? []).find((f) => f.deletionVector !== null);
+  if (dv) {
+    throw new DeltaSqlError(
+      'UnsupportedFeature',
+      `version ${s.version} has deletion vectors (${dv.path}): Iceberg v2 readers would see the deleted rows; rewrite the files (OPTIMIZE/PURGE) first`,
+    );
+  }
+}
+
+/** Convert (or plan, with dryRun) every Delta version not yet in the Iceberg metadata, up to `upTo`. */
+export async function convertDeltaToIceberg(
+  store: ObjectStore,
+  source: SnapshotSource,
+  opts: { upTo?: number; dryRun?: boolean; now?: number } = {},
+): Promise<IcebergConversion> {
+  const target = opts.upTo ?? (await source.latestVersion());
+  const current = await readCurrent(store);
+  const lastVersion =
+    current === null
+      ? null
+      : Number(
+          current.meta.snapshots.find((s) => s['snapshot-id'] === current.meta['current-snapshot-id'])
+            ?.summary[DELTA_VERSION],
+        );
+  if (lastVersion !== null && !Number.isSafeInteger(lastVersion)) {
+    throw new DeltaSqlError(
+      'CorruptCommit',
+      `${store.root}/${METADATA_DIR}: the current snapshot has no ${DELTA_VERSION}`,
+    );
+  }
+  const out: IcebergConversion = {
+    tableRoot: store.root,
+    metadataFile: null,
+    previousDeltaVersion: lastVersion,
+    snapshots: [],
+    dryRun: opts.dryRun === true,
+  };
+  if (lastVersion !== null && lastVersion >= target) return out;
+  const versions =
+    lastVersion === null
+      ? [target]
+      : Array.from({ length: target - lastVersion }, (_, i) => lastVersion + 1 + i);
+
+  const location = tableLocation(store.root);
+  const now = opts.now ?? Date.now();
+  let live = new Map<string, FileJson>();
+  const counts = new Map<string, number>();
+  if (lastVersion !== null)
+    for (const f of (await source.snapshot(lastVersion)).files ?? []) live.set(f.path, f);
+  const meta: IcebergMetadata = current?.meta ?? ({} as IcebergMetadata);
+  let seq = current?.meta['last-sequence-number'] ?? 0;
+  let parent = current?.meta['current-snapshot-id'] ?? null;
+  const newSnapshots: Record<string, unknown>[] = [];
+  let last: { s: SnapshotJson; schema: ConvertedSchema; spec: PartitionFieldSpec[] } | null = null;
+
+  for (const v of versions) {
+    const s = await source.snapshot(v);
+    refuseDeletionVectors(s);
+    const schema = convertSchema(s.metadata.schemaString);
+    const schemaHash = sha(s.metadata.schemaString);
+    const previousHash = last ? sha(last.s.metadata.schemaString) : meta.properties?.[SCHEMA_HASH_PROPERTY];
+    if (previousHash !== undefined && previousHash !== schemaHash) {
+      throw new DeltaSqlError(
+        'UnsupportedFeature',
+        `the Delta schema changed at or before version ${v}; schema evolution is not converted incrementally`,
+      );
+    }
+    const spec = partitionSpec(s, schema);
+    const next = new Map((s.files ?? []).map((f) => [f.path, f]));
+    const added = [...next.values()].filter((f) => !live.has(f.path));
+    const deleted = [...live.values()].filter((f) => !next.has(f.path));
+    const operation = deleted.length === 0 ? 'append' : added.length === 0 ? 'delete' : 'overwrite';
+    out.snapshots.push({
+      deltaVersion: v,
+      operation,
+      added: added.length,
+      deleted: deleted.length,
+      liveFiles: next.size,
+    });
+    last = { s, schema, spec };
+    if (opts.dryRun) {
+      live = next;
+      continue;
+    }
+    seq += 1;
+    const snapshotId = snapshotIdFor(s.metadata.id, v);
+    await recordCounts(store, [...next.values(), ...deleted], counts);
+    const ctx = { location, schema, spec, counts };
+    const entries = [
+      ...[...next.values()].map((f) => entryOf(f, live.has(f.path) ? 0 : 1, snapshotId, seq, ctx)),
+      ...deleted.map((f) => entryOf(f, 2, snapshotId, seq, ctx)),
+    ];
+    const manifestRel = `${METADATA_DIR}/delta-${v}-${snapshotId}-m0.avro`;
+    const manifest = await writeManifest(schema.schema, spec, entries);
+    await store.put(manifestRel, manifest);
+    const rows = (fs: FileJson[]): number =>
+      fs.reduce((a, f) => a + (entryOf(f, 0, 0, 0, ctx).recordCount || 0), 0);
+    const listRel = `${METADATA_DIR}/snap-${snapshotId}-delta-${v}.avro`;
+    const list = await writeManifestList(snapshotId, parent, seq, [
+      {
+        path: `${location}/${manifestRel}`,
+        length: manifest.length,
+        sequenceNumber: seq,
+        minSequenceNumber: seq,
+        snapshotId,
+        added: added.length,
+        existing: next.size - added.length,
+        deleted: deleted.length,
+        addedRows: rows(added),
+        existingRows: rows([...next.values()].filter((f) => live.has(f.path))),
+        deletedRows: rows(deleted),
+      },
+    ]);
+    await store.put(listRel, list);
+    newSnapshots.push({
+      'snapshot-id': snapshotId,
+      ...(parent === null ? {} : { 'parent-snapshot-id': parent }),
+      'sequence-number': seq,
+      'timestamp-ms': s.timestamp,
+      'manifest-list': `${location}/${listRel}`,
+      summary: {
+        operation,
+        [DELTA_VERSION]: String(v),
+        'added-data-files': String(added.length),
+        'deleted-data-files': String(deleted.length),
+        'total-data-files': String(next.size),
+        'added-records': String(rows(added)),
+        'deleted-records': String(rows(deleted)),
+        'total-records': String(rows([...next.values()])),
+      },
+      'schema-id': 0,
+    });
+    parent = snapshotId;
+    live = next;
+  }
+  if (opts.dryRun || last === null) return out;
+
+  const n = (current?.n ?? 0) + 1;
+  const file = `${METADATA_DIR}/v${n}.metadata.json`;
+  const snapshots = [...(current?.meta.snapshots ?? []), ...newSnapshots];
+  const { s, schema, spec } = last;
+  const doc = {
+    'format-version': 2,
+    'table-uuid':
+      current?.meta['table-uuid'] ?? (isUuid(s.metadata.id) ? s.metadata.id : uuidFromText(s.metadata.id)),
+    location,
+    'last-sequence-number': seq,
+    'last-updated-ms': now,
+    'last-column-id': schema.lastColumnId,
+    'current-schema-id': 0,
+    schemas: [schema.schema],
+    'default-spec-id': 0,
+    'partition-specs': [
+      {
+        'spec-id': 0,
+        fields: spec.map((p) => ({
+          name: p.name,
+          transform: 'identity',
+          'source-id': p.sourceId,
+          'field-id': p.fieldId,
+        })),
+      },
+    ],
+    'last-partition-id':
+      spec.length === 0 ? FIRST_PARTITION_FIELD_ID - 1 : FIRST_PARTITION_FIELD_ID + spec.length - 1,
+    'default-sort-order-id': 0,
+    'sort-orders': [{ 'order-id': 0, fields: [] }],
+    properties: {
+      'schema.name-mapping.default': JSON.stringify(schema.nameMapping),
+      [SCHEMA_HASH_PROPERTY]: sha(s.metadata.schemaString),
+    },
+    'current-snapshot-id': parent,
+    refs: { main: { 'snapshot-id': parent, type: 'branch' } },
+    snapshots,
+    'snapshot-log': snapshots.map((x) => ({
+      'timestamp-ms': x['timestamp-ms' as keyof typeof x],
+      'snapshot-id': x['snapshot-id'],
+    })),
+    'metadata-log': current
+      ? [
+          ...(current.meta['metadata-log'] ?? []),
+          { 'timestamp-ms': now, 'metadata-file': `${location}/${METADATA_DIR}/v${current.n}.metadata.json` },
+        ]
+      : [],
+  };
+  if (!(await store.putIfAbsent(file, JSON.stringify(doc, null, 2)))) {
+    throw new DeltaSqlError(
+      'VersionConflict',
+      `${displayPath(store.root, file)} was written by another converter; nothing was changed`,
+      {
+        file: displayPath(store.root, file),
+      },
+    );
+  }
+  await store.put(VERSION_HINT, String(n));
+  out.metadataFile = displayPath(store.root, file);
+  return out;
+}

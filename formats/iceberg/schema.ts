@@ -1,0 +1,176 @@
+/**
+ * A Delta schema as an Iceberg schema (Iceberg spec "Schemas and Data Types"), with field ids.
+ * Ids come from Delta column mapping (`delta.columnMapping.id`) when the table has it, so files
+ * written with parquet field ids resolve directly; otherwise they are assigned depth-first and
+ * the table gets `schema.name-mapping.default`, which lets readers match columns by name in files
+ * without field ids. The name mapping lists the logical name and, under column mapping, the
+ * physical name too.
+ */
+import { DeltaSqlError } from '../../common/errors';
+
+export type IcebergType = string | IcebergStruct | IcebergList | IcebergMap;
+export interface IcebergField {
+  id: number;
+  name: string;
+  required: boolean;
+  type: IcebergType;
+}
+export interface IcebergStruct {
+  type: 'struct';
+  fields: IcebergField[];
+}
+interface IcebergList {
+  type: 'list';
+  'element-id': number;
+  'element-required': boolean;
+  element: IcebergType;
+}
+interface IcebergMap {
+  type: 'map';
+  'key-id': number;
+  'key-required': true;
+  key: IcebergType;
+  'value-id': number;
+  'value-required': boolean;
+  value: IcebergType;
+}
+export interface NameMapping {
+  'field-id': number;
+  names: string[];
+  fields?: NameMapping[];
+}
+
+const COLUMN_MAPPING_ID = 'delta.columnMapping.id';
+const COLUMN_MAPPING_PHYSICAL = 'delta.columnMapping.physicalName';
+const DECIMAL = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
+const PRIMITIVES: Record<string, string> = {
+  boolean: 'boolean',
+  byte: 'int',
+  short: 'int',
+  integer: 'int',
+  long: 'long',
+  float: 'float',
+  double: 'double',
+  string: 'string',
+  binary: 'binary',
+  date: 'date',
+  timestamp: 'timestamptz',
+  timestamp_ntz: 'timestamp',
+};
+
+interface DeltaFieldJson {
+  name: string;
+  type: unknown;
+  nullable?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ConvertedSchema {
+  schema: IcebergStruct & { 'schema-id': 0 };
+  lastColumnId: number;
+  nameMapping: NameMapping[];
+  /** Top-level Delta column name -> its Iceberg field and the physical name Delta stats and partition values use. */
+  topLevel: Map<string, { field: IcebergField; physical: string }>;
+}
+
+export function convertSchema(schemaString: string): ConvertedSchema {
+  const root = JSON.parse(schemaString) as { fields: DeltaFieldJson[] };
+  // First pass: the highest column-mapping id, so assigned ids never collide with mapped ones.
+  let next = 1;
+  const visitIds = (t: unknown): void => {
+    if (typeof t !== 'object' || t === null) return;
+    const o = t as Record<string, unknown>;
+    for (const f of (o.fields as DeltaFieldJson[] | undefined) ?? []) {
+      const id = f.metadata?.[COLUMN_MAPPING_ID];
+      if (typeof id === 'number') next = Math.max(next, id + 1);
+      visitIds(f.type);
+    }
+    visitIds(o.elementType);
+    visitIds(o.keyType);
+    visitIds(o.valueType);
+  };
+  visitIds(root);
+  const fresh = (): number => next++;
+
+  const typeOf = (t: unknown, mapping: NameMapping[]): IcebergType => {
+    if (typeof t === 'string') {
+      const d = DECIMAL.exec(t);
+      if (d) return `decimal(${d[1]}, ${d[2]})`;
+      const p = PRIMITIVES[t];
+      if (p === undefined)
+        throw new DeltaSqlError('UnsupportedFeature', `Delta type "${t}" has no Iceberg v2 equivalent`);
+      return p;
+    }
+    const o = t as Record<string, unknown>;
+    if (o.type === 'struct') return structOf(o.fields as DeltaFieldJson[], mapping);
+    if (o.type === 'array') {
+      const id = fresh();
+      const m: NameMapping = { 'field-id': id, names: ['element'], fields: [] };
+      mapping.push(m);
+      const element = typeOf(o.elementType, m.fields as NameMapping[]);
+      return { type: 'list', 'element-id': id, 'element-required': o.containsNull === false, element };
+    }
+    if (o.type === 'map') {
+      const keyId = fresh();
+      const valueId = fresh();
+      const km: NameMapping = { 'field-id': keyId, names: ['key'], fields: [] };
+      const vm: NameMapping = { 'field-id': valueId, names: ['value'], fields: [] };
+      mapping.push(km, vm);
+      return {
+        type: 'map',
+        'key-id': keyId,
+        'key-required': true,
+        key: typeOf(o.keyType, km.fields as NameMapping[]),
+        'value-id': valueId,
+        'value-required': o.valueContainsNull === false,
+        value: typeOf(o.valueType, vm.fields as NameMapping[]),
+      };
+    }
+    throw new DeltaSqlError(
+      'UnsupportedFeature',
+      `Delta type ${JSON.stringify(t)} has no Iceberg v2 equivalent`,
+    );
+  };
+
+  const structOf = (fields: DeltaFieldJson[], mapping: NameMapping[]): IcebergStruct => {
+    // Ids of one struct's own fields are taken before its children's, as Iceberg assigns them.
+    const ids = fields.map((f) => {
+      const mapped = f.metadata?.[COLUMN_MAPPING_ID];
+      return typeof mapped === 'number' ? mapped : fresh();
+    });
+    const out = fields.map((f, i): IcebergField => {
+      const physical = f.metadata?.[COLUMN_MAPPING_PHYSICAL];
+      const names = typeof physical === 'string' && physical !== f.name ? [f.name, physical] : [f.name];
+      const m: NameMapping = { 'field-id': ids[i], names, fields: [] };
+      mapping.push(m);
+      return {
+        id: ids[i],
+        name: f.name,
+        required: f.nullable === false,
+        type: typeOf(f.type, m.fields as NameMapping[]),
+      };
+    });
+    return { type: 'struct', fields: out };
+  };
+
+  const nameMapping: NameMapping[] = [];
+  const struct = structOf(root.fields, nameMapping);
+  const prune = (ms: NameMapping[]): void => {
+    for (const m of ms) {
+      if (m.fields && m.fields.length === 0) delete m.fields;
+      else if (m.fields) prune(m.fields);
+    }
+  };
+  prune(nameMapping);
+  return {
+    schema: { ...struct, 'schema-id': 0 },
+    lastColumnId: next - 1,
+    nameMapping,
+    topLevel: new Map(
+      struct.fields.map((f, i) => {
+        const physical = root.fields[i].metadata?.[COLUMN_MAPPING_PHYSICAL];
+        return [f.name, { field: f, physical: typeof physical === 'string' ? physical : f.name }];
+      }),
+    ),
+  };
+}
