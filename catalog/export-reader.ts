@@ -243,14 +243,14 @@ async function rowsInRange(
 
 /**
  * The `.crc` state of every version in [from, to]: one full state at `from`, then deltas.
- * Yields in version order.
+ * Yields in version order; null for a version that has no protocol or metaData yet.
  */
 export async function* crcStates(
   db: SqlDriver,
   id: string,
   from: number,
   to: number,
-): AsyncGenerator<{ version: number; state: CrcState }> {
+): AsyncGenerator<{ version: number; state: CrcState | null }> {
   const where = `table ${id}`;
   const { sql, params } = addFilesValidAt('COUNT(*) AS n, COALESCE(SUM(size), 0) AS s', id, from);
   let numFiles = 0;
@@ -259,7 +259,11 @@ export async function* crcStates(
     numFiles += num(r.n);
     size += num(r.s);
   }
-  let { protocol, metadata } = await protocolAndMetadata(db, id, from);
+  // A version without protocol or metaData (readable by nobody) gets no crc: state null.
+  let [protocol, metadata] = await Promise.all([
+    latestBody(db, 'dl_protocol_updates', 'protocol', id, from),
+    latestBody(db, 'dl_metadata_updates', 'metaData', id, from),
+  ]);
   const txns = await identityBodiesAt(db, 'dl_txns', 'txn', 'app_id', id, from);
   const doms = await identityBodiesAt(db, 'dl_domain_metadata', 'domainMetadata', 'domain', id, from);
   yield {
@@ -301,11 +305,12 @@ export async function* crcStates(
 function state(
   numFiles: number,
   tableSizeBytes: number,
-  metadata: Json,
-  protocol: Json,
+  metadata: Json | null,
+  protocol: Json | null,
   txns: Map<string, Json>,
   doms: Map<string, Json>,
-): CrcState {
+): CrcState | null {
+  if (metadata === null || protocol === null) return null;
   return {
     numFiles,
     tableSizeBytes,

@@ -1,0 +1,275 @@
+/**
+ * The units of `deltasql export` as plain functions (store, destination, versions), so the Temporal
+ * activities (export-activities.ts) and in-process callers (tests, restore checks) run the same code:
+ * plan (which versions become commits, checkpoints and `.crc`s), one version range (commits + crcs),
+ * one checkpoint, and `_last_checkpoint`. Only the log is written; data files are never touched.
+ */
+import { randomBytes } from 'node:crypto';
+import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
+import { crcStates, checkpointSource } from '../catalog/export-reader';
+import { SqlCatalogStore } from '../catalog/sql-catalog';
+import type { SqlDriver } from '../catalog/sql';
+import type { CatalogStore, CatalogTable } from '../catalog/store';
+import { writeCheckpoint, type CheckpointAction } from '../delta/checkpoint-writer';
+import { writeCrc } from '../delta/crc-writer';
+import { LOG_DIR, parseLogPath } from '../delta/log-path';
+import { writeCommit, writeLastCheckpoint, type WriteOutcome } from '../delta/log-writer';
+import type { ObjectStore } from '../storage/object-store';
+import { StorageError } from '../storage/storage-error';
+import { openStore } from '../storage/uri';
+
+export interface ExportInput {
+  catalog: string;
+  /** Catalog table name or id. */
+  table: string;
+  /** Table root to write `_delta_log/` under (local path, file://, s3://, …). */
+  dest: string;
+  fromVersion?: number;
+  upToVersion?: number;
+  /** Checkpoint every K versions; 0 = no checkpoints; undefined = where the source had them. */
+  checkpointInterval?: number;
+  overwrite: boolean;
+}
+
+export interface ExportPlan {
+  tableId: string;
+  name: string;
+  /** Exported range (inclusive). */
+  from: number;
+  to: number;
+  /** Versions written as commits: [commitFrom, to]; earlier ones exist only as a checkpoint. */
+  commitFrom: number;
+  checkpoints: number[];
+  /** How the checkpoint versions were chosen. */
+  checkpointRule: string;
+  /** Versions that cannot be rebuilt as commits (not in the catalog, or only as a checkpoint), or null. */
+  notRebuildable: { from: number; to: number } | null;
+}
+
+export interface RangeExportResult {
+  from: number;
+  to: number;
+  /** Files per outcome (commits and crcs together). */
+  outcomes: Record<WriteOutcome, number>;
+  bytes: number;
+}
+
+export interface CheckpointExportResult {
+  version: number;
+  size: number;
+  sizeInBytes: number;
+  numOfAddFiles: number;
+  outcome: WriteOutcome;
+}
+
+/** Spark's default `delta.checkpointInterval`, used when the source's checkpoints are unknown. */
+export const DEFAULT_CHECKPOINT_INTERVAL = 10;
+
+/** The SQL driver behind a catalog store (every engine is a SqlCatalogStore over its driver). */
+export function driverOf(store: CatalogStore): SqlDriver {
+  if (store instanceof SqlCatalogStore) return store.driver;
+  throw new DeltaSqlError('CatalogError', 'export needs a SQL catalog store');
+}
+
+/**
+ * The commit file's bytes, or null when the catalog holds no commit for the version (a
+ * checkpoint-first baseline). The catalog verifies them against the stored sha256.
+ */
+export async function commitFileBytes(
+  store: CatalogStore,
+  tableId: string,
+  v: number,
+): Promise<Buffer | null> {
+  return store.commitBytes(tableId, v);
+}
+
+async function requireExportTable(store: CatalogStore, idOrName: string): Promise<CatalogTable> {
+  const t = await store.findTable(idOrName);
+  if (!t) {
+    throw new DeltaSqlError('CatalogTableNotFound', `no table "${idOrName}" in the catalog`);
+  }
+  if (t.firstVersion === null || t.lastVersion === null) {
+    throw new DeltaSqlError('VersionNotFound', `table ${t.name} has no imported versions yet`);
+  }
+  return t;
+}
+
+/** Versions of the checkpoints the table's recorded location still lists, or null when it has no log. */
+async function sourceCheckpoints(location: string, from: number, to: number): Promise<number[] | null> {
+  let store: ObjectStore;
+  try {
+    store = openStore(location);
+  } catch {
+    return null;
+  }
+  const found = new Set<number>();
+  let any = false;
+  try {
+    for await (const m of store.list(`${LOG_DIR}/`)) {
+      const p = parseLogPath(m.path);
+      if (p === null) continue;
+      any = true;
+      if (p.kind === 'checkpoint' && p.version >= from && p.version <= to && m.size > 0) found.add(p.version);
+    }
+  } catch {
+    return null;
+  }
+  return any ? [...found].sort((a, b) => a - b) : null;
+}
+
+/** Fail early, with a typed non-retryable error, when the destination cannot be written. */
+export async function probeWritable(dest: ObjectStore): Promise<void> {
+  const probe = `${LOG_DIR}/.deltasql-export-probe-${randomBytes(6).toString('hex')}`;
+  try {
+    await dest.putIfAbsent(probe, '');
+    await dest.delete(probe);
+  } catch (e) {
+    if (isDeltaSqlError(e) && !(e instanceof StorageError)) throw e;
+    const why = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
+    throw new DeltaSqlError('DestinationNotWritable', `cannot write to ${dest.root}/${LOG_DIR}: ${why}`, {
+      file: `${dest.root}/${LOG_DIR}`,
+      cause: e,
+    });
+  }
+}
+
+export async function planExport(store: CatalogStore, input: ExportInput): Promise<ExportPlan> {
+  const t = await requireExportTable(store, input.table);
+  const first = t.firstVersion as number;
+  const last = t.lastVersion as number;
+  const from = Math.max(first, input.fromVersion ?? first);
+  const to = Math.min(last, input.upToVersion ?? last);
+  if (from > to) {
+    throw new DeltaSqlError(
+      'VersionNotFound',
+      `nothing to export: table ${t.name} holds versions ${first}..${last}, asked for ${input.fromVersion ?? first}..${input.upToVersion ?? last}`,
+    );
+  }
+  // A checkpoint-first baseline has no commit file unless its json was imported too; versions
+  // before the catalog's first version are gone either way.
+  const baseline = t.baselineVersion !== null && from <= t.baselineVersion ? t.baselineVersion : null;
+  const baselineBytes = baseline === null ? null : await commitFileBytes(store, t.tableId, baseline);
+  const commitFrom = baseline !== null && baselineBytes === null ? baseline + 1 : from;
+  const notRebuildable =
+    from === first && (first > 0 || commitFrom > from)
+      ? { from: 0, to: commitFrom > from ? (baseline ?? 0) : first - 1 }
+      : null;
+
+  let checkpoints: number[];
+  let checkpointRule: string;
+  const every = (k: number): number[] => {
+    const out: number[] = [];
+    for (let v = Math.ceil(Math.max(from, 1) / k) * k; v <= to; v += k) out.push(v);
+    return out;
+  };
+  if (input.checkpointInterval === 0) {
+    checkpoints = [];
+    checkpointRule = 'none (--no-checkpoints)';
+  } else if (input.checkpointInterval !== undefined) {
+    checkpoints = every(input.checkpointInterval);
+    checkpointRule = `every ${input.checkpointInterval} versions`;
+  } else {
+    const found = await sourceCheckpoints(t.location, from, to);
+    if (found !== null) {
+      checkpoints = found;
+      checkpointRule = `where the source log has them (${t.location})`;
+    } else {
+      checkpoints = every(DEFAULT_CHECKPOINT_INTERVAL);
+      checkpointRule = `every ${DEFAULT_CHECKPOINT_INTERVAL} versions (the source log is not readable)`;
+    }
+  }
+  // Readers need a checkpoint at the baseline: the log starts there, and without a commit file
+  // it is the only account of that version.
+  if (baseline !== null) checkpoints = [...new Set([baseline, ...checkpoints])].sort((a, b) => a - b);
+  return {
+    tableId: t.tableId,
+    name: t.name,
+    from,
+    to,
+    commitFrom,
+    checkpoints,
+    checkpointRule,
+    notRebuildable,
+  };
+}
+
+const noOutcomes = (): Record<WriteOutcome, number> => ({
+  created: 0,
+  identical: 0,
+  overwritten: 0,
+  kept: 0,
+});
+
+/** Commits [max(from, commitFrom), to] and a `.crc` for every version in [from, to]. */
+export async function exportRange(
+  store: CatalogStore,
+  dest: ObjectStore,
+  args: { tableId: string; from: number; to: number; commitFrom: number; overwrite: boolean },
+  progress: (version: number) => void = () => undefined,
+): Promise<RangeExportResult> {
+  const outcomes = noOutcomes();
+  let bytes = 0;
+  const opts = { overwrite: args.overwrite };
+  for await (const { version, state } of crcStates(driverOf(store), args.tableId, args.from, args.to)) {
+    if (version >= args.commitFrom) {
+      const body = await commitFileBytes(store, args.tableId, version);
+      if (body === null) {
+        throw new DeltaSqlError(
+          'VersionNotFound',
+          `the catalog holds no commit for version ${version} of ${args.tableId}`,
+        );
+      }
+      outcomes[await writeCommit(dest, version, body, opts)]++;
+      bytes += body.length;
+    }
+    if (state !== null) outcomes[await writeCrc(dest, version, state, opts)]++;
+    progress(version);
+  }
+  return { from: args.from, to: args.to, outcomes, bytes };
+}
+
+/** The checkpoint at `version`, streamed from SQL. */
+export async function exportCheckpoint(
+  store: CatalogStore,
+  dest: ObjectStore,
+  args: { tableId: string; version: number; overwrite: boolean },
+  progress: () => void = () => undefined,
+): Promise<CheckpointExportResult> {
+  const src = await checkpointSource(driverOf(store), args.tableId, args.version);
+  async function* beating(): AsyncGenerator<CheckpointAction[]> {
+    for await (const b of src.batches) {
+      progress();
+      yield b;
+    }
+  }
+  const r = await writeCheckpoint(dest, args.version, beating(), {
+    metadata: src.metadata,
+    overwrite: args.overwrite,
+  });
+  return {
+    version: args.version,
+    size: r.size,
+    sizeInBytes: r.sizeInBytes,
+    numOfAddFiles: r.numOfAddFiles,
+    outcome: r.outcome,
+  };
+}
+
+/** Point `_last_checkpoint` at the newest exported checkpoint. */
+export async function finishExport(
+  dest: ObjectStore,
+  newest: CheckpointExportResult | null,
+  overwrite: boolean,
+): Promise<boolean> {
+  if (newest === null) return false;
+  return writeLastCheckpoint(
+    dest,
+    {
+      version: newest.version,
+      size: newest.size,
+      sizeInBytes: newest.sizeInBytes,
+      numOfAddFiles: newest.numOfAddFiles,
+    },
+    { overwrite },
+  );
+}

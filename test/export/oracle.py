@@ -1,0 +1,53 @@
+"""delta-rs as the judge of exported logs: one process per test file, a batch of jobs on stdin.
+
+stdin: JSON list of {"path": table root, "versions": [v, ...]}
+stdout: JSON list (same order) of {"path", "states": {v: state | {"error": msg}}}, where a state
+is what delta-rs reports at that version: the file set with sizes, protocol and metadata.
+"""
+import json
+import sys
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+
+def state(path, version):
+    dt = DeltaTable(path, version=version)
+    actions = pa.table(dt.get_add_actions(flatten=True))
+    files = sorted(zip(actions.column("path").to_pylist(), actions.column("size_bytes").to_pylist()))
+    p = dt.protocol()
+    m = dt.metadata()
+    return {
+        "version": dt.version(),
+        "files": [[f, s] for f, s in files],
+        "protocol": [
+            p.min_reader_version,
+            p.min_writer_version,
+            sorted(p.reader_features or []),
+            sorted(p.writer_features or []),
+        ],
+        "metadata": {
+            "id": m.id,
+            "partition_columns": list(m.partition_columns),
+            "configuration": dict(m.configuration),
+            # delta-rs keeps field metadata in a HashMap: compare the schema with sorted keys.
+            "schema": json.dumps(json.loads(dt.schema().to_json()), sort_keys=True),
+        },
+    }
+
+
+def main():
+    jobs = json.load(sys.stdin)
+    out = []
+    for job in jobs:
+        states = {}
+        for v in job["versions"]:
+            try:
+                states[str(v)] = state(job["path"], v)
+            except Exception as e:  # the TS side compares errors too
+                states[str(v)] = {"error": type(e).__name__ + ": " + str(e)[:300]}
+        out.append({"path": job["path"], "states": states})
+    json.dump(out, sys.stdout)
+
+
+main()
