@@ -4,16 +4,29 @@
  * (snapshot, file list) so they fail with the same typed errors for the same request.
  */
 import { DeltaSqlError } from '../common/errors';
+import { timestampAfterLatest } from '../delta/history';
 import type { SqlDriver } from './sql';
 import type { CatalogTable, FileListQuery } from './store';
 import { requireTable } from './tables';
 
+/**
+ * Newest version at or before `timestamp`, as the log reader (delta/history.ts) and Spark resolve
+ * it: commit timestamps are monotonized first (m_i = max(ts_i, m_{i-1} + 1), i.e. the running
+ * max of ts_j - j plus i, over the contiguous versions), and a timestamp after the latest commit
+ * is TimestampAfterLatestCommit rather than "the latest".
+ */
 async function versionAtTimestamp(db: SqlDriver, t: CatalogTable, timestamp: number): Promise<number> {
   const rows = await db.query(
-    `SELECT MAX(version) AS v FROM {T:dl_table_versions} WHERE table_id = ? AND commit_timestamp <= ?`,
-    [t.tableId, timestamp],
+    `SELECT MAX(CASE WHEN m <= ? THEN version END) AS v, MAX(m) AS latest_m, MAX(version) AS latest FROM (
+       SELECT version, MAX(commit_timestamp - version) OVER (ORDER BY version ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) + version AS m
+       FROM {T:dl_table_versions} WHERE table_id = ?) w`,
+    [timestamp, t.tableId],
   );
-  const v = rows[0]?.v;
+  const r = rows[0] ?? {};
+  if (r.latest_m !== null && r.latest_m !== undefined && timestamp > Number(r.latest_m)) {
+    throw timestampAfterLatest(`table ${t.name}`, timestamp, Number(r.latest), Number(r.latest_m));
+  }
+  const v = r.v;
   if (v === null || v === undefined) {
     throw new DeltaSqlError(
       'VersionNotFound',

@@ -6,7 +6,7 @@ import { DeltaSqlError } from '../common/errors';
 import type { ObjectMeta } from '../storage/object-store';
 import { type CommitInfoAction, emptyCounts } from './actions';
 import { oldestReconstructable } from './log-segment';
-import { commitTimestamp, ictApplies, ictConfig } from './timestamps';
+import { commitTimestamp, ictApplies, ictConfig, monotonize } from './timestamps';
 import type { DeltaTable, HistoryEntry } from './table';
 
 export async function readHistory(table: DeltaTable, limit?: number): Promise<HistoryEntry[]> {
@@ -33,8 +33,23 @@ export async function readHistory(table: DeltaTable, limit?: number): Promise<Hi
   return out;
 }
 
+/** Spark's DELTA_TIMESTAMP_GREATER_THAN_COMMIT: time travel past the latest commit is an error, not "latest". */
+export function timestampAfterLatest(
+  where: string,
+  ts: number,
+  latest: number,
+  latestTs: number,
+): DeltaSqlError {
+  return new DeltaSqlError(
+    'TimestampAfterLatestCommit',
+    `timestamp ${new Date(ts).toISOString()} is after the latest commit of ${where} (version ${latest} at ${new Date(latestTs).toISOString()}); use that version or an earlier timestamp`,
+    { file: where },
+  );
+}
+
 /**
- * Newest version whose timestamp is <= `ts`. In-commit timestamps are monotonic, so the ICT range
+ * Newest version whose timestamp is <= `ts`, as Spark resolves it: modification times are
+ * monotonized first, and a timestamp after the latest commit is TimestampAfterLatestCommit. In-commit timestamps are monotonic, so the ICT range
  * is binary-searched (one commit fetch per probe); older versions use file modification times.
  */
 export async function versionAtTimestamp(table: DeltaTable, ts: number): Promise<number> {
@@ -53,6 +68,9 @@ export async function versionAtTimestamp(table: DeltaTable, ts: number): Promise
   };
   const ictStart = ict && ict.enabled ? versions.findIndex((v) => ictApplies(ict, v)) : -1;
   if (ictStart >= 0 && (await tsOf(versions[ictStart])) <= ts) {
+    const last = versions[versions.length - 1];
+    const lastTs = await tsOf(last);
+    if (ts > lastTs) throw timestampAfterLatest(table.root, ts, last, lastTs);
     let lo = ictStart;
     let hi = versions.length - 1;
     while (lo < hi) {
@@ -63,8 +81,13 @@ export async function versionAtTimestamp(table: DeltaTable, ts: number): Promise
     return versions[lo];
   }
   const end = ictStart >= 0 ? ictStart : versions.length;
+  const times = monotonize(
+    versions.slice(0, end).map((v) => (listing.commits.get(v) as ObjectMeta).lastModified),
+  );
+  if (ictStart < 0 && end > 0 && ts > times[end - 1])
+    throw timestampAfterLatest(table.root, ts, versions[end - 1], times[end - 1]);
   for (let i = end - 1; i >= 0; i--) {
-    if ((listing.commits.get(versions[i]) as ObjectMeta).lastModified <= ts) return versions[i];
+    if (times[i] <= ts) return versions[i];
   }
   throw new DeltaSqlError(
     'VersionNotFound',

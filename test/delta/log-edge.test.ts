@@ -168,7 +168,11 @@ describe('paths, time travel, timestamps', () => {
     expect(counts[0]).toBeGreaterThan(0);
     expect((await t.snapshot({ timestamp: base + 30000 })).version).toBe(0);
     expect((await t.snapshot({ timestamp: base + 60000 })).version).toBe(1);
-    expect((await t.snapshot({ timestamp: base + 10 ** 9 })).version).toBe(2);
+    expect((await t.snapshot({ timestamp: base + 120000 })).version).toBe(2);
+    // After the latest commit: an error, as in Spark (issue 14), not silently the latest.
+    expect((await errorOf(t.snapshot({ timestamp: base + 10 ** 9 }))).type).toBe(
+      'TimestampAfterLatestCommit',
+    );
     expect((await t.snapshot({ timestamp: base + 60000 })).timestamp).toBe(base + 60000);
     expect((await errorOf(t.snapshot({ timestamp: base - 1 }))).type).toBe('VersionNotFound');
   });
