@@ -125,6 +125,20 @@ export async function awaitImport(
   }
 }
 
+/** Attempts after which a running workflow's activity counts as stuck when another import attaches. */
+const STUCK_ATTEMPTS = 3;
+
+/**
+ * Why an import one attaches to looks stuck (an activity failing again and again), or null: the
+ * attaching CLI says so instead of silently waiting on it.
+ */
+export async function stuckReason(started: StartedImport): Promise<string | null> {
+  const d = await started.handle.describe().catch(() => null);
+  const stuck = d?.raw.pendingActivities?.find((a) => (a.attempt ?? 0) >= STUCK_ATTEMPTS && a.lastFailure);
+  if (!stuck) return null;
+  return `its ${stuck.activityType?.name ?? 'activity'} has failed ${(stuck.attempt ?? 1) - 1} times (last: ${stuck.lastFailure?.message ?? '?'})`;
+}
+
 /** `waiting for catalog <url>: connection refused (attempt 4, retrying)`, or null when not waiting. */
 export async function catalogWait(started: StartedImport, catalogDisplay: string): Promise<string | null> {
   const d = await started.handle.describe();

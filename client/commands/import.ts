@@ -26,6 +26,7 @@ import {
   defaultTableName,
   newRunId,
   startImport,
+  stuckReason,
 } from '../import-client';
 import { ExitCode, printJson, runAction } from '../output';
 import { progressView } from '../progress';
@@ -148,6 +149,11 @@ export function register(program: Command): void {
               : `Started import workflow ${started.workflowId}`,
           );
           say(`Temporal UI: ${started.uiLink}`);
+          const stuck = started.attached ? await stuckReason(started) : null;
+          if (stuck)
+            say(
+              `warning: the running import looks stuck: ${stuck}; stop it with \`deltasql cancel ${input.name} --catalog ${redactUrl(catalogRef)}\``,
+            );
           if (
             !session.runsWorker &&
             !(await hasWorkers(session.client, env.TEMPORAL_NAMESPACE, env.DELTASQL_TASK_QUEUE))

@@ -128,3 +128,23 @@ test('a closed port is retried for --catalog-timeout only, with a waiting line, 
   const d = await h.client.workflow.getHandle(id).describe();
   expect(d.status.name).toBe('FAILED');
 }, 60_000);
+
+test('a second import says when the running one looks stuck, and deltasql cancel stops it', async () => {
+  const url = pgNoPassword({ port: '1' }).replace('hangs_test', 'hangs_stuck');
+  const first = await importWith(url, ['--catalog-timeout', '60s', '--no-wait']);
+  expect(first.code).toBe(0);
+  const id = importWorkflowId(url, 'simple_table');
+  const handle = h.client.workflow.getHandle(id);
+  for (let i = 0; i < 100; i++) {
+    const d = await handle.describe();
+    if ((d.raw.pendingActivities?.[0]?.attempt ?? 0) >= 3) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const second = await importWith(url, ['--no-wait']);
+  expect(second.stderr).toContain(`attaching to ${id}`);
+  expect(second.stderr).toMatch(
+    /warning: the running import looks stuck: its checkCatalog has failed \d+ times \(last: cannot connect to catalog .*ECONNREFUSED/,
+  );
+  const c = await runCli(['cancel', 'simple_table', '--catalog', url, '--format', 'json']);
+  expect(JSON.parse(c.stdout)).toEqual([{ kind: 'import', workflowId: id, status: 'CANCELLED' }]);
+}, 60_000);
