@@ -14,6 +14,7 @@ import { commitMany, commitTable, type CommitOptions, type CommitResult } from '
 import type { CommitRequest } from '../catalog/commit/prepare';
 import { readMode, type TableModeState } from '../catalog/commit/table-mode';
 import { PublisherClient, type TemporalTargetOptions } from './publisher-client';
+import { openSnapshot, type TableSnapshot } from '../reader/snapshot';
 
 export type { CommitRequest, CommitResult, TableModeState };
 
@@ -39,6 +40,10 @@ export class Table {
   /** Mode, last committed and last published version. */
   state(): Promise<TableModeState> {
     return readMode(this.catalog.store.driver, this.name);
+  }
+  /** The table at a version or timestamp (latest by default), from SQL; `scan()` reads its rows. */
+  snapshot(at: { version?: number; timestamp?: number | Date } = {}): Promise<TableSnapshot> {
+    return openSnapshot(this.catalog.store, this.name, at);
   }
 }
 
@@ -69,9 +74,13 @@ export class Catalog {
   }
 
   private async wake(results: readonly CommitResult[]): Promise<void> {
-    if (!this.publisher) return;
     // The commit is durable already; a publisher that cannot be woken now catches up on its next look.
-    for (const r of results) await this.publisher.notify(r.table).catch(() => undefined);
+    for (const r of results) await this.notifyPublisher(r.table).catch(() => undefined);
+  }
+
+  /** Start or signal the table's publisher workflow; null when no Temporal address is configured. */
+  async notifyPublisher(table: string): Promise<string | null> {
+    return this.publisher ? this.publisher.notify(table) : null;
   }
 
   async close(): Promise<void> {
