@@ -25,7 +25,8 @@ import { ACTIVITY_RETRY } from './retry';
 import { SA_TABLE } from './search-attributes';
 
 export const SA_PUBLISHED_VERSION = defineSearchAttributeKey('DeltaPublishedVersion', 'INT');
-export const SA_PUBLISH_LAG = defineSearchAttributeKey('DeltaPublishLagVersions', 'INT');
+/** Versions committed but not yet published (DOUBLE: the dev server allows only three INT attributes). */
+export const SA_PUBLISH_LAG = defineSearchAttributeKey('DeltaPublishLag', 'DOUBLE');
 
 export interface PublisherInput {
   /** Catalog URL without its password (common/credentials.ts). */
