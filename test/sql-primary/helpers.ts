@@ -16,6 +16,7 @@ export async function makeParquetFiles(
   n: number,
   rows = 5,
   prefix = 'f',
+  idOnly = false,
 ): Promise<ParquetInput[]> {
   const script = `
 import json, sys, os, pyarrow as pa, pyarrow.parquet as pq
@@ -24,13 +25,16 @@ os.makedirs(a['dir'], exist_ok=True)
 out = []
 for i in range(a['n']):
     ids = list(range(i * 100, i * 100 + a['rows']))
-    t = pa.table({'id': pa.array(ids, pa.int64()), 'name': [f'n{x}' for x in ids], 'score': [x / 2 for x in ids]})
+    cols = {'id': pa.array(ids, pa.int64())}
+    if not a['idOnly']:
+        cols.update({'name': [f'n{x}' for x in ids], 'score': [x / 2 for x in ids]})
+    t = pa.table(cols)
     p = os.path.join(a['dir'], f"{a['prefix']}{i:03d}.parquet")
     pq.write_table(t, p)
     out.append({'path': p, 'ids': pq.read_table(p).column('id').to_pylist()})
 print(json.dumps(out))
 `;
-  return runPython<ParquetInput[]>(script, { dir: path.resolve(dir), n, rows, prefix });
+  return runPython<ParquetInput[]>(script, { dir: path.resolve(dir), n, rows, prefix, idOnly });
 }
 
 export const SCHEMA = {
