@@ -3,7 +3,8 @@
  * copied into a gs:// bucket and an az:// container, `deltasql import` loads them into SQLite via
  * a real Temporal workflow, `deltasql diff --all-versions` finds parity at every version (and so
  * does an independent snapshot comparison), and `deltasql discover --recursive` finds every table
- * across the bucket. Azure is read back through its abfss:// and https:// names as well.
+ * across the bucket; `deltasql export` writes the catalog's log back into the store (put-if-absent
+ * commits) byte for byte. Azure is read back through its abfss:// and https:// names as well.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -94,7 +95,44 @@ describe.each([
     expect(await expectParityAtEveryVersion(store, id, `${root}/sales`)).toBe(11);
   });
 
-  test('discover --recursive finds both tables across the bucket', async () => {
+  test('export the catalog table back into the store: commits byte for byte, diff parity', async () => {
+    const dest = `${uriOf(bucket)}/exported/sales`;
+    const r = await suite.h.withWorker(() =>
+      runCli([
+        'export',
+        '--catalog',
+        db,
+        '--table',
+        'sales',
+        '--to',
+        dest,
+        '--format',
+        'json',
+        '--no-progress',
+      ]),
+    );
+    expect([r.code, r.stdout.includes('"error"')]).toEqual([0, false]);
+    const out = storeFor(kind, bucket, 'exported/sales');
+    for (let v = 0; v <= 10; v++) {
+      const name = `_delta_log/${String(v).padStart(20, '0')}.json`;
+      const original = fs.readFileSync(path.join(fixture(TABLES.sales), name));
+      expect([name, (await out.get(name)).equals(original)]).toEqual([name, true]);
+    }
+    const d = await runCli([
+      'diff',
+      dest,
+      '--catalog',
+      db,
+      '--table',
+      'sales',
+      '--all-versions',
+      '--format',
+      'json',
+    ]);
+    expect([d.code, JSON.parse(d.stdout).status]).toEqual([0, 'parity']);
+  });
+
+  test('discover --recursive finds every table across the bucket', async () => {
     const roots =
       kind === 'azure'
         ? [uriOf(bucket), `https://devstoreaccount1.blob.core.windows.net/${bucket}`]
@@ -106,6 +144,7 @@ describe.each([
         tables: { kind: string; uri: string; latestVersion: number; error: unknown }[];
       };
       expect(doc.tables.map((t) => [t.kind, t.uri, t.latestVersion, t.error])).toEqual([
+        ['delta', `${top}/exported/sales`, 10, null], // written by the export test above
         ['delta', `${top}/lake/nested/dv`, 1, null],
         ['delta', `${top}/lake/sales`, 10, null],
       ]);
