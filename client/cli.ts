@@ -24,6 +24,9 @@ import * as append from './commands/append';
 import * as publish from './commands/publish';
 import * as cutover from './commands/cutover';
 import * as rollback from './commands/rollback';
+import * as serve from './commands/serve';
+import * as sharingProfile from './commands/sharing-profile';
+import * as read from './commands/read';
 
 export function buildProgram(): Command {
   const program = new Command('deltasql')
@@ -53,6 +56,9 @@ export function buildProgram(): Command {
     rollback,
     cancel,
     codecServer,
+    serve,
+    sharingProfile,
+    read,
   ]) {
     m.register(program);
   }
