@@ -4,6 +4,7 @@ import { createConvertActivities } from './convert-activities';
 import type { ActivityDeps } from './deps';
 import { createExportActivities } from './export-activities';
 import { createImportActivities } from './import-activities';
+import { createMigrateActivities } from './migrate-activities';
 import { createPublishActivities } from './publish-activities';
 import { createSyncActivities } from './sync-activities';
 
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCatalogCheckActivities(deps),
     ...createImportActivities(deps),
+    ...createMigrateActivities(deps),
     ...createSyncActivities(deps),
     ...createConvertActivities(deps),
     ...createExportActivities(deps),

@@ -18,6 +18,7 @@ import * as cancel from './commands/cancel';
 import * as codecServer from './commands/codec-server';
 import * as exportCmd from './commands/export';
 import * as restore from './commands/restore';
+import * as catalogCmd from './commands/catalog-migrate';
 import * as create from './commands/create';
 import * as commit from './commands/commit';
 import * as append from './commands/append';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
     convert,
     exportCmd,
     restore,
+    catalogCmd,
     create,
     commit,
     append,

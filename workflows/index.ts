@@ -11,3 +11,4 @@ export { discoverImportWorkflow, discoverImportProgressQuery } from './discover-
 export { exportTableWorkflow, exportProgressQuery } from './export-table';
 export { publisherWorkflow, publishSignal, publisherStatusQuery } from './publisher';
 export { convertToDeltaWorkflow, convertProgressQuery } from './convert-table';
+export { catalogMigrateWorkflow, migrateCatalogTableWorkflow } from './catalog-migrate';

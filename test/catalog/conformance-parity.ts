@@ -24,6 +24,8 @@ const SLICE = 3;
 const UNREADABLE: Record<string, string> = {
   'delta-rs/delta-live-table': 'CorruptCommit',
   'golden/deltalog-commit-info': 'CorruptCommit',
+  'delta-rs/simple_table_features': 'UnsupportedFeature',
+  'golden/deltalog-invalid-protocol-version': 'UnsupportedFeature',
 };
 
 /**

@@ -1,0 +1,142 @@
+/**
+ * `deltasql catalog migrate --from URL --to URL [--tables a,b] [--exclude c] [--dry-run]
+ * [--incremental] [--parallelism N] [--batch-size N]`: move Delta tables from one catalog engine
+ * to another through the catalogMigrateWorkflow (one child per table), then validate each. The
+ * dry run reads both sides and writes nothing. Passwords stay in this process (only stripped
+ * URLs enter the workflow). Registers the `catalog` command group (with `compare`).
+ */
+import { createHash } from 'node:crypto';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { dryRun, type DryRunTable } from '../../catalog/migrate/plan';
+import { readEnv } from '../../common/config';
+import { keepPasswordLocally } from '../../common/credentials';
+import { DeltaSqlError } from '../../common/errors';
+import { catalogMigrateWorkflow, type CatalogMigrateResult } from '../../workflows/catalog-migrate';
+import { unwrapFailure } from '../import-client';
+import { printJson, runAction } from '../output';
+import { openTemporal } from '../temporal';
+import { registerCompare } from './catalog-compare';
+
+const list = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .optional();
+
+const OptionsSchema = z.object({
+  from: z.string().min(1),
+  to: z.string().min(1),
+  tables: list,
+  exclude: list,
+  dryRun: z.boolean().default(false),
+  strategy: z.enum(['direct']).default('direct'),
+  incremental: z.boolean().default(false),
+  parallelism: z.coerce.number().int().positive().max(64).default(4),
+  batchSize: z.coerce.number().int().positive().default(20_000),
+  format: z.enum(['human', 'json']).default('human'),
+});
+type Options = z.infer<typeof OptionsSchema>;
+
+function formatDryRun(tables: readonly DryRunTable[]): string {
+  const lines = tables.map((t) => {
+    const rows = Object.entries(t.rows)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(' ');
+    return `${t.name}: versions ${t.firstVersion ?? '-'}..${t.lastVersion ?? '-'} (${t.versionsToCopy} to copy${t.targetLastVersion === null ? '' : `, target at ${t.targetLastVersion}`}); rows ${rows}; ~${t.estimatedBytes} bytes, ~${t.estimatedSeconds} s`;
+  });
+  return ['Dry run: nothing written.', ...lines].join('\n');
+}
+
+function formatResult(r: CatalogMigrateResult): string {
+  return r.tables
+    .map(
+      (t) =>
+        `${t.name}: copied to version ${t.copy.lastVersion ?? '-'} (${t.copy.rows} rows in ${t.copy.batches} batches, ${t.copy.runs} import runs); validated: ${t.validation.rows} rows equal`,
+    )
+    .join('\n');
+}
+
+async function runMigration(o: Options, json: boolean): Promise<CatalogMigrateResult> {
+  const env = readEnv();
+  const say = (line: string): void => void (json ? undefined : process.stderr.write(line + '\n'));
+  const from = keepPasswordLocally(o.from);
+  const to = keepPasswordLocally(o.to);
+  const id = createHash('sha256').update(`${from}\n${to}`).digest('hex').slice(0, 16);
+  const session = await openTemporal(env, say);
+  try {
+    const handle = await session.client.workflow.start(catalogMigrateWorkflow, {
+      workflowId: `deltasql-catalog-migrate-${id}`,
+      taskQueue: env.DELTASQL_TASK_QUEUE,
+      args: [
+        {
+          from,
+          to,
+          tables: o.tables,
+          exclude: o.exclude,
+          incremental: o.incremental,
+          parallelism: o.parallelism,
+          batchSize: o.batchSize,
+        },
+      ],
+      // A rerun after a crash attaches to the running migration instead of starting another.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: 'catalog migrate',
+    });
+    say(`Started catalog migration ${handle.workflowId}`);
+    return await session.withWorker(async () => {
+      try {
+        return await handle.result();
+      } catch (e) {
+        throw unwrapFailure(e);
+      }
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+export function register(program: Command): void {
+  const catalog = program.command('catalog').description('Move and compare whole catalogs between engines');
+  catalog
+    .command('migrate')
+    .description('Copy Delta tables from one catalog to another (any engine pair), then validate them')
+    .requiredOption('--from <url>', 'source catalog URL')
+    .requiredOption('--to <url>', 'target catalog URL')
+    .option('--tables <names>', 'only these tables, comma separated')
+    .option('--exclude <names>', 'all tables but these, comma separated')
+    .option('--dry-run', 'per table: versions, rows, estimated size and time; writes nothing')
+    .option('--strategy <s>', 'direct (blue-green is not supported yet)')
+    .option('--incremental', 'copy only versions newer than the target holds; refuses a diverged target')
+    .option('--parallelism <n>', 'tables copied at once (default 4)')
+    .option('--batch-size <n>', 'actions per target transaction (whole versions; default 20000)')
+    .option('--format <fmt>', 'human | json')
+    .action(async (raw: Record<string, unknown>) => {
+      const json = raw.format === 'json';
+      await runAction(json, async () => {
+        const p = OptionsSchema.safeParse(raw);
+        if (!p.success)
+          throw new DeltaSqlError(
+            'InvalidArgument',
+            p.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+          );
+        const o = p.data;
+        if (o.dryRun) {
+          const t = await dryRun(o.from, o.to, o);
+          if (json) printJson({ dryRun: true, tables: t });
+          else process.stdout.write(formatDryRun(t) + '\n');
+          return 0;
+        }
+        const r = await runMigration(o, json);
+        if (json) printJson(r);
+        else process.stdout.write(formatResult(r) + '\n');
+        return 0;
+      });
+    });
+  registerCompare(catalog);
+}
