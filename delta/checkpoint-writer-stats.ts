@@ -12,7 +12,8 @@ import { big, i32, i64, str, struct } from './checkpoint-writer-schema';
 type Json = Record<string, unknown>;
 type Node = SchemaElement[];
 
-type Kind = 'int32' | 'int64' | 'float' | 'double' | 'string' | 'date' | 'ts' | 'tsntz' | 'other';
+type Kind =
+  'int8' | 'int16' | 'int32' | 'int64' | 'float' | 'double' | 'string' | 'date' | 'ts' | 'tsntz' | 'other';
 interface Field {
   name: string;
   kind: Kind | 'struct';
@@ -20,8 +21,8 @@ interface Field {
 }
 
 const PRIMITIVE: Record<string, Kind> = {
-  byte: 'int32',
-  short: 'int32',
+  byte: 'int8',
+  short: 'int16',
   integer: 'int32',
   long: 'int64',
   float: 'float',
@@ -52,6 +53,11 @@ function fieldsOf(structType: unknown, mapped: boolean): Field[] {
 
 function leafNode(f: Field): Node | null {
   switch (f.kind) {
+    // parquet-mr annotates narrow integers, and readers match stats columns to the table's types.
+    case 'int8':
+      return [{ name: f.name, type: 'INT32', converted_type: 'INT_8', repetition_type: 'OPTIONAL' }];
+    case 'int16':
+      return [{ name: f.name, type: 'INT32', converted_type: 'INT_16', repetition_type: 'OPTIONAL' }];
     case 'int32':
       return i32(f.name);
     case 'int64':
@@ -111,6 +117,8 @@ function micros(v: unknown): bigint | undefined {
 function convertLeaf(kind: Kind, v: unknown): unknown {
   if (v === null || v === undefined) return undefined;
   switch (kind) {
+    case 'int8':
+    case 'int16':
     case 'int32':
       return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
     case 'int64':

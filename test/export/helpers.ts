@@ -47,6 +47,8 @@ export interface RsState {
   files?: [string, number][];
   protocol?: unknown;
   metadata?: unknown;
+  /** Per file path: delta-rs's statistics columns, stringified (jobs with `stats: true`). */
+  stats?: Record<string, Record<string, string | null>>;
   error?: string;
 }
 
@@ -54,7 +56,7 @@ const ORACLE = fs.readFileSync(path.join(__dirname, 'oracle.py'), 'utf8');
 
 /** delta-rs's view of every requested version of every table, in job order. */
 export async function deltaRsStates(
-  jobs: { path: string; versions: number[] }[],
+  jobs: { path: string; versions: number[]; stats?: boolean }[],
 ): Promise<Record<string, RsState>[]> {
   const out = await runPython<{ states: Record<string, RsState> }[]>(ORACLE, jobs);
   return out.map((o) => o.states);

@@ -1,8 +1,9 @@
 """delta-rs as the judge of exported logs: one process per test file, a batch of jobs on stdin.
 
-stdin: JSON list of {"path": table root, "versions": [v, ...]}
+stdin: JSON list of {"path": table root, "versions": [v, ...], "stats": bool (optional)}
 stdout: JSON list (same order) of {"path", "states": {v: state | {"error": msg}}}, where a state
-is what delta-rs reports at that version: the file set with sizes, protocol and metadata.
+is what delta-rs reports at that version: the file set with sizes, protocol and metadata, and
+with "stats" the per-file statistics it read (num_records, min.*, max.*, null_count.*).
 """
 import json
 import sys
@@ -11,13 +12,23 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 
-def state(path, version):
+def file_stats(actions):
+    cols = [c for c in actions.column_names if c == "num_records" or c.split(".")[0] in ("min", "max", "null_count")]
+    rows = {}
+    paths = actions.column("path").to_pylist()
+    for c in sorted(cols):
+        for p, v in zip(paths, actions.column(c).to_pylist()):
+            rows.setdefault(p, {})[c] = None if v is None else str(v)
+    return rows
+
+
+def state(path, version, with_stats):
     dt = DeltaTable(path, version=version)
     actions = pa.table(dt.get_add_actions(flatten=True))
     files = sorted(zip(actions.column("path").to_pylist(), actions.column("size_bytes").to_pylist()))
     p = dt.protocol()
     m = dt.metadata()
-    return {
+    out = {
         "version": dt.version(),
         "files": [[f, s] for f, s in files],
         "protocol": [
@@ -34,6 +45,9 @@ def state(path, version):
             "schema": json.dumps(json.loads(dt.schema().to_json()), sort_keys=True),
         },
     }
+    if with_stats:
+        out["stats"] = file_stats(actions)
+    return out
 
 
 def main():
@@ -43,7 +57,7 @@ def main():
         states = {}
         for v in job["versions"]:
             try:
-                states[str(v)] = state(job["path"], v)
+                states[str(v)] = state(job["path"], v, job.get("stats", False))
             except Exception as e:  # the TS side compares errors too
                 states[str(v)] = {"error": type(e).__name__ + ": " + str(e)[:300]}
         out.append({"path": job["path"], "states": states})
