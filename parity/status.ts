@@ -25,6 +25,13 @@ export interface TableStatus {
   versionDelta: number | null;
   /** Seconds between the newest source commit and the newest imported one; 0 when caught up. */
   lagSeconds: number | null;
+  /** 'mirror' (the log is the truth) or 'sql-primary' (the catalog is; a publisher writes the log). */
+  mode: 'mirror' | 'sql-primary';
+  /** sql-primary: newest version in the log with the catalog's bytes, and how many versions lag behind. */
+  publishedVersion: number | null;
+  publishLagVersions: number | null;
+  /** Why publishing stopped (e.g. ForeignCommit naming the file). */
+  publishError: string | null;
   lastRun: ImportRun | null;
   runs: ImportRun[];
 }
@@ -42,6 +49,7 @@ export async function tableStatus(
   runLimit: number,
 ): Promise<TableStatus> {
   const runs = await store.listRuns(t.tableId, runLimit);
+  const mode = await store.tableMode(t.tableId);
   const s: TableStatus = {
     tableId: t.tableId,
     name: t.name,
@@ -54,6 +62,11 @@ export async function tableStatus(
     sourceError: null,
     versionDelta: null,
     lagSeconds: null,
+    mode: mode.mode,
+    publishedVersion: mode.publishedVersion,
+    publishLagVersions:
+      mode.mode === 'sql-primary' && t.lastVersion !== null ? t.lastVersion - (mode.publishedVersion ?? -1) : null,
+    publishError: mode.publishError,
     lastRun: runs[0] ?? null,
     runs,
   };

@@ -27,6 +27,13 @@ export function renderStatus(tables: TableStatus[]): string {
     lines.push(`${t.name} (${t.tableId})`);
     lines.push(`  location:              ${t.location}`);
     lines.push(
+      `  mode:                  ${t.mode}` +
+        (t.mode === 'sql-primary'
+          ? ` (last committed ${t.lastImportedVersion ?? '-'}, last published ${t.publishedVersion ?? '-'}, ${t.publishLagVersions ?? 0} version(s) to publish)`
+          : ''),
+    );
+    if (t.publishError !== null) lines.push(`  publish error:         ${t.publishError.split('\n')[0]}`);
+    lines.push(
       `  last imported version: ${t.lastImportedVersion ?? 'none'} (last commit ${iso(t.lastCommitTimestamp)})`,
     );
     lines.push(`  source latest version: ${source}`);
