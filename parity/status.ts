@@ -65,7 +65,9 @@ export async function tableStatus(
     mode: mode.mode,
     publishedVersion: mode.publishedVersion,
     publishLagVersions:
-      mode.mode === 'sql-primary' && t.lastVersion !== null ? t.lastVersion - (mode.publishedVersion ?? -1) : null,
+      mode.mode === 'sql-primary' && t.lastVersion !== null
+        ? t.lastVersion - (mode.publishedVersion ?? -1)
+        : null,
     publishError: mode.publishError,
     lastRun: runs[0] ?? null,
     runs,
