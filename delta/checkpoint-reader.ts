@@ -13,6 +13,8 @@ import { displayPath, isNotFound } from '../storage/storage-error';
 import type { LogAction, SidecarAction } from './actions';
 import { ActionShapeError, toLogAction } from './action-parse';
 import { assembleCleanRows, cleanValue, hasCleanPlan } from './checkpoint-rows';
+import { lineAction } from './commit-reader';
+import { byteChunks, streamLines } from './line-reader';
 import { SIDECAR_DIR } from './log-path';
 import { type ByteSource, parquetRowBatches, readParquetMetadata } from './parquet-stream';
 import type { CheckpointRef } from './table';
@@ -125,23 +127,14 @@ function toAction(obj: Record<string, unknown>, file: string, seq: number): LogA
   }
 }
 
-/** Lines of a V2 JSON checkpoint. */
-function* jsonActions(buf: Buffer, file: string, counter: Counter): Generator<LogAction> {
-  const lines = buf.toString('utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/\r$/, '');
-    if (line.trim() === '') continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      throw corrupt(file, `line ${i + 1}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
-    }
-    try {
-      yield toLogAction(obj, line, counter.seq++);
-    } catch (e) {
-      if (e instanceof ActionShapeError) throw corrupt(file, `line ${i + 1}: ${e.message}`);
-      throw e;
+/** Lines of a V2 JSON checkpoint, streamed through the shared line reader (any size, bounded memory). */
+async function* jsonActions(src: ByteSource, file: string, counter: Counter): AsyncGenerator<LogAction> {
+  const fail = (line: number, why: string): DeltaSqlError => corrupt(file, `line ${line}: ${why}`);
+  for await (const l of streamLines(byteChunks(src.read, src.size))) {
+    const a = lineAction(l, counter.seq, fail);
+    if (a) {
+      counter.seq++;
+      yield a;
     }
   }
 }
@@ -165,7 +158,7 @@ export async function* readCheckpoint(store: ObjectStore, ref: CheckpointRef): A
   for (const meta of ref.files) {
     const file = displayPath(store.root, meta.path);
     const actions = meta.path.endsWith('.json')
-      ? jsonActions(await fetchObject(store, meta.path, 'checkpoint file'), file, counter)
+      ? jsonActions(await openSource(store, meta.path, meta.size, 'checkpoint file'), file, counter)
       : parquetActions(await openSource(store, meta.path, meta.size, 'checkpoint file'), file, counter);
     for await (const a of actions) {
       if (a.type === 'sidecar') sidecars.push({ path: (a.body as SidecarAction).path, from: file });

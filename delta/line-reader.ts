@@ -74,3 +74,23 @@ export async function* streamLines(chunks: AsyncIterable<Buffer>): AsyncGenerato
   for await (const c of chunks) yield* s.push(c);
   yield s.end();
 }
+
+/** Bytes read per ranged request when a file is streamed. */
+export const STREAM_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** A file of `size` bytes as chunks read through `read(start, endExclusive)`, in order. */
+export async function* byteChunks(
+  read: (start: number, endExclusive: number) => Promise<Uint8Array>,
+  size: number,
+  chunkBytes = STREAM_CHUNK_BYTES,
+): AsyncGenerator<Buffer> {
+  for (let pos = 0; pos < size;) {
+    const bytes = await read(pos, Math.min(size, pos + chunkBytes));
+    const chunk = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (chunk.length === 0) return;
+    pos += chunk.length;
+    yield chunk;
+  }
+}

@@ -10,7 +10,8 @@ import { openStore } from '../storage/uri';
 import type { Commit, LogAction } from './actions';
 import { readCheckpoint } from './checkpoint-reader';
 import { type RawCommit, wholeFileRaw } from './commit-framing';
-import { parseCommit, parseCommitFile } from './commit-reader';
+import { parseCommit, parseCommitFile, streamCommit } from './commit-reader';
+import { byteChunks } from './line-reader';
 import { readCrc } from './crc';
 import { readHistory, versionAtTimestamp } from './history';
 import { readLastCheckpoint } from './last-checkpoint';
@@ -74,6 +75,11 @@ export interface DeltaTableOptions {
 }
 
 const DEFAULT_CONCURRENCY = 16;
+/**
+ * Commit files above this size are streamed line by line during replay instead of being read and
+ * parsed whole (CONVERT TO DELTA or a first CTAS over 1M+ files writes commits of gigabytes).
+ */
+export const STREAM_COMMIT_BYTES = 64 * 1024 * 1024;
 
 export class DeltaTable {
   readonly root: string;
@@ -199,6 +205,19 @@ export class DeltaTable {
     }
   }
 
+  /** The actions of one commit file, streamed through ranged reads (any size, bounded memory). */
+  streamCommitActions(meta: ObjectMeta): AsyncGenerator<LogAction> {
+    const file = displayPath(this.root, meta.path);
+    const getRange = this.store.getRange?.bind(this.store);
+    const store = this.store;
+    const chunks = getRange
+      ? byteChunks((start, end) => getRange(meta.path, start, end), meta.size)
+      : (async function* (): AsyncGenerator<Buffer> {
+          yield await store.get(meta.path);
+        })();
+    return streamCommit(chunks, file);
+  }
+
   /**
    * The whole commit file of `version` as a RawCommit (for a checkpoint baseline, whose actions
    * come from the checkpoint, so no action rows hold the commit's lines), or null when absent.
@@ -229,10 +248,29 @@ export class DeltaTable {
       for await (const a of actions) builder.apply(a, true);
     }
     let timestamp: number | null = null;
-    for await (const c of this.fetchCommits(seg.commits)) {
-      for (const a of c.actions) builder.apply(a);
+    // Small commits are fetched ahead in parallel; one above STREAM_COMMIT_BYTES is streamed line
+    // by line into the builder when its turn comes, so replay memory stays bounded by the state.
+    const fetched = orderedParallel(seg.commits, this.concurrency, async ({ version, meta }) => ({
+      version,
+      meta,
+      actions:
+        meta.size > STREAM_COMMIT_BYTES
+          ? null
+          : parseCommit(await this.store.get(meta.path), displayPath(this.root, meta.path)),
+    }));
+    for await (const c of fetched) {
+      let info: LogAction[] = [];
+      if (c.actions) {
+        for (const a of c.actions) builder.apply(a);
+        info = c.actions;
+      } else {
+        for await (const a of this.streamCommitActions(c.meta)) {
+          builder.apply(a);
+          if (a.type === 'commitInfo' && info.length === 0) info = [a];
+        }
+      }
       if (c.version === seg.version) {
-        timestamp = commitTimestamp(c.version, c.actions, c.meta.lastModified, ictConfig(builder.metadata));
+        timestamp = commitTimestamp(c.version, info, c.meta.lastModified, ictConfig(builder.metadata));
       }
     }
     if (timestamp === null && seg.checkpoint) {
