@@ -75,6 +75,7 @@ export interface SyncOptions {
   skipValidation?: boolean;
   batchSize?: number;
   actionsPerActivity?: number;
+  catalogTimeoutMs?: number;
 }
 
 /** The workflow input of a sync: the catalog URL travels without its password (common/credentials.ts). */
@@ -91,6 +92,7 @@ export function syncInput(o: SyncOptions): SyncInput {
     skipValidation: o.skipValidation ?? false,
     batchSize: o.batchSize ?? DEFAULT_BATCH_SIZE,
     actionsPerActivity: o.actionsPerActivity ?? DEFAULT_ACTIONS_PER_ACTIVITY,
+    ...(o.catalogTimeoutMs === undefined ? {} : { catalogTimeoutMs: o.catalogTimeoutMs }),
   };
 }
 

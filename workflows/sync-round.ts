@@ -66,6 +66,7 @@ export async function importAsChild(input: SyncInput, summary: string): Promise<
     batchSize: input.batchSize,
     actionsPerActivity: input.actionsPerActivity,
     runId: uuid4(),
+    ...(input.catalogTimeoutMs === undefined ? {} : { catalogTimeoutMs: input.catalogTimeoutMs }),
   };
   try {
     return await executeChild(importTableWorkflow, {

@@ -20,6 +20,8 @@ export interface SyncInput {
   actionsPerActivity: number;
   /** syncOnce: how long to wait for an import that is already running before skipping the round. */
   attachWaitMs?: number;
+  /** How long an unreachable catalog is waited for by a poll or an import (default 2 minutes). */
+  catalogTimeoutMs?: number;
 }
 
 export interface FollowInput extends SyncInput {

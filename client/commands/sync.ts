@@ -45,6 +45,7 @@ const ImportKnobs = Common.extend({
   name: z.string().min(1).optional(),
   mode: z.enum(['full-history', 'checkpoint-only', 'fast']).default('full-history'),
   skipValidation: z.boolean().default(false),
+  catalogTimeout: z.string().default('2m'),
 });
 const ScheduleOptions = ImportKnobs.extend({
   every: z.string().default(DEFAULT_EVERY),
@@ -92,6 +93,7 @@ function inputFrom(source: string, o: z.infer<typeof ImportKnobs>, env: DeltaSql
     name: o.name,
     mode: o.mode === 'full-history' ? 'full-history' : 'checkpoint-only',
     skipValidation: o.skipValidation,
+    catalogTimeoutMs: parseDuration('--catalog-timeout', o.catalogTimeout, 1000),
   });
 }
 
@@ -106,6 +108,7 @@ export function register(program: Command): void {
       .option('--name <name>', 'catalog table name (default: last segment of the source)')
       .option('--mode <mode>', 'first import: full-history | checkpoint-only (alias: fast)')
       .option('--skip-validation', 'do not compare the catalog with the log after each round')
+      .option('--catalog-timeout <duration>', 'how long an unreachable catalog is waited for (default 2m)')
       .option('--format <fmt>', 'human | json');
 
   importFlags(
