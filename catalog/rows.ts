@@ -8,6 +8,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { dvUniqueId, emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
 import type { RawCommit } from '../delta/commit-framing';
+import { canonicalPath, pathSpellings } from '../delta/path-canonical';
 import type { SqlValue, ValidityTouch } from './sql';
 
 const KEY = ['table_id', 'version', 'seq'] as const;
@@ -106,12 +107,16 @@ class ValidityTracker {
     private readonly endIdx: number,
     private readonly trackDb: boolean,
   ) {}
-  /** An action on `key` at `version`: closes the previous row; `row` (if any) becomes the open one. */
-  hit(key: string[], version: number, row: SqlValue[] | null): void {
+  /**
+   * An action on `key` at `version`: closes the previous row; `row` (if any) becomes the open one.
+   * `dbKeys` are the identities to close in the database (several spellings of one file path).
+   */
+  hit(key: string[], version: number, row: SqlValue[] | null, dbKeys: string[][] = [key]): void {
     const k = key.join('\u0000');
     const prev = this.open.get(k);
     if (prev) prev[this.endIdx] = version;
-    else if (this.trackDb && !this.seen.has(k)) this.touches.push({ key, version });
+    else if (this.trackDb && !this.seen.has(k))
+      for (const dk of dbKeys) this.touches.push({ key: dk, version });
     this.seen.add(k);
     if (row) this.open.set(k, row);
     else this.open.delete(k);
@@ -200,6 +205,13 @@ export class RowBuffer {
     return counts;
   }
 
+  /** A file identity is its canonical path (URI spellings of one file match, as in Spark) and DV id. */
+  private fileHit(path: string, dv: string, version: number, row: SqlValue[] | null): void {
+    const spellings = pathSpellings(path);
+    const dbKeys = spellings.length === 1 ? undefined : spellings.map((p) => [p, dv]);
+    this.trackers.dl_add_files.hit([canonicalPath(path), dv], version, row, dbKeys);
+  }
+
   addAction(version: number, seq: number, a: LogAction): void {
     const t = this.tableId;
     switch (a.type) {
@@ -223,7 +235,7 @@ export class RowBuffer {
           null,
           a.raw,
         ]);
-        this.trackers.dl_add_files.hit([b.path, dv], version, row);
+        this.fileHit(b.path, dv, version, row);
         return;
       }
       case 'remove': {
@@ -240,7 +252,7 @@ export class RowBuffer {
           opt(b.size),
           a.raw,
         ]);
-        this.trackers.dl_add_files.hit([b.path, dv], version, null);
+        this.fileHit(b.path, dv, version, null);
         return;
       }
       case 'metaData': {

@@ -1,11 +1,13 @@
 /**
  * Reconciliation (PROTOCOL.md "Action Reconciliation"), replaying oldest to newest with "last
- * action wins". A file's identity is (raw path, DV unique id) via `fileKey`; a remove drops that
+ * action wins". A file's identity is (canonical path, DV unique id) via `fileKey` and
+ * `canonicalPath` (URI spellings of one file match, as in Spark); a remove drops that
  * identity, a later add revives it. Checkpoint removes are tombstones for vacuum, not state, so they
  * are ignored. Unknown actions and checkpoint-only actions never change state.
  */
 import { DeltaSqlError } from '../common/errors';
 import { type AddAction, type LogAction, type MetadataAction, type ProtocolAction, fileKey } from './actions';
+import { canonicalPath } from './path-canonical';
 import { checkReaderProtocol } from './table-features';
 import { fileJson, metadataJson, protocolJson, snapshotJson, type SnapshotJson } from './snapshot-json';
 
@@ -20,10 +22,10 @@ export class SnapshotBuilder {
   apply(a: LogAction, fromCheckpoint = false): void {
     switch (a.type) {
       case 'add':
-        this.files.set(fileKey(a.body.path, a.body.deletionVector), a.body);
+        this.files.set(fileKey(canonicalPath(a.body.path), a.body.deletionVector), a.body);
         break;
       case 'remove':
-        if (!fromCheckpoint) this.files.delete(fileKey(a.body.path, a.body.deletionVector));
+        if (!fromCheckpoint) this.files.delete(fileKey(canonicalPath(a.body.path), a.body.deletionVector));
         break;
       case 'metaData':
         this.metadata = a.body;
