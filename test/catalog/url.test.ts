@@ -98,9 +98,9 @@ describe('openCatalog failures', () => {
     expect((err as Error).message).not.toContain('hunter2pw');
   });
 
-  test('SQLite file in a missing directory is CatalogUnavailable', async () => {
+  test('SQLite file in a missing directory is CatalogMisconfigured (never retried)', async () => {
     const url = `sqlite:///${path.join(tempDir(), 'no', 'such', 'dir', 'c.db')}`;
-    await expect(openCatalog(url)).rejects.toMatchObject({ type: 'CatalogUnavailable' });
+    await expect(openCatalog(url)).rejects.toMatchObject({ type: 'CatalogMisconfigured' });
   });
 
   test('a relative sqlite:///./x.db is created relative to the cwd', async () => {
