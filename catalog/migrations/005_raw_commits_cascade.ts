@@ -66,6 +66,6 @@ export const name = 'raw_commits_cascade';
 export const statements: readonly MigrationStatement[] = [
   `ALTER TABLE {T:dl_table_versions} ADD COLUMN commit_size BIGINT`,
   `ALTER TABLE {T:dl_table_versions} ADD COLUMN commit_sha256 TEXT`,
-  `ALTER TABLE {T:dl_table_versions} ADD COLUMN commit_framing TEXT`,
+  `ALTER TABLE {T:dl_table_versions} ADD COLUMN commit_framing {TEXT}`,
   ...cascade,
 ];
