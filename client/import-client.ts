@@ -15,13 +15,18 @@ import { DeltaSqlError, type DeltaSqlErrorType } from '../common/errors';
 import { workflowUiLink, type DeltaSqlEnv } from '../common/config';
 import { importTableWorkflow, progressQuery } from '../workflows';
 import type { ImportInput, ImportResult } from '../workflows/types';
+import { refuseSecretInUri } from '../storage/uri';
 import type { TemporalSession } from './temporal';
 import type { ProgressView } from './progress';
 
 const POLL_MS = 500;
 
-/** Local paths and file:// become absolute, so a worker in another directory reads the same table. */
+/**
+ * Local paths and file:// become absolute, so a worker in another directory reads the same table.
+ * A URI with a secret in it (SAS query, password) is refused: it would enter the workflow input.
+ */
 export function absoluteSource(uri: string): string {
+  refuseSecretInUri(uri);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return uri;
   return path.resolve(uri);
 }

@@ -23,8 +23,14 @@ const AZURE_CONTAINER = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const AZURE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 const AZURE_HOST = /^([a-z0-9]+)\.(?:blob|dfs)\.core\.windows\.net$/;
 
-const invalid = (uri: string, why: string): DeltaSqlError =>
-  new DeltaSqlError('InvalidUri', `invalid table URI "${uri}": ${why}`, { file: uri });
+/** A refused URI may hold a SAS query or a password: neither is repeated in the message. */
+const redact = (uri: string): string =>
+  uri.replace(/\?.*$/s, '?…').replace(/^([^:/]*:\/\/[^/@:]*):[^/@]*@/, '$1:…@');
+
+const invalid = (uri: string, why: string): DeltaSqlError => {
+  const shown = redact(uri);
+  return new DeltaSqlError('InvalidUri', `invalid table URI "${shown}": ${why}`, { file: shown });
+};
 
 const trimSlashes = (p: string | undefined): string => (p ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
 
@@ -84,6 +90,23 @@ export function parseAzureUri(uri: string): AzureLocation {
     throw invalid(uri, `bad account name "${account}"`);
   if (!AZURE_CONTAINER.test(container)) throw invalid(uri, `bad container name "${container}"`);
   return { account, container, prefix, root };
+}
+
+/**
+ * Refuse a URI that carries a secret (a password in the authority, or a query such as a SAS
+ * token) before it can reach a workflow input or a log. Callers that pass a location on to a
+ * workflow call this first; credentials belong in the environment of the worker.
+ */
+export function refuseSecretInUri(uri: string): void {
+  if (
+    /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@:]*:[^/@]*@/.test(uri) ||
+    (/^https:/i.test(uri) && uri.includes('?'))
+  ) {
+    throw invalid(
+      uri,
+      'a table URI carries no credentials: set them in the environment (see README, Stores)',
+    );
+  }
 }
 
 const OPENERS: Record<string, (uri: string) => ObjectStore> = {
