@@ -2,9 +2,18 @@
  * `deltasql export`: rebuild a table's `_delta_log` from the catalog. Orchestration only: plan,
  * then one activity per range of versions (commits byte for byte + `.crc`), one per checkpoint,
  * then `_last_checkpoint`. Every write is put-if-absent and idempotent, so a retried or resumed
- * activity rewrites nothing it already wrote. Payloads are versions and counts.
+ * activity rewrites nothing it already wrote. Payloads are versions and counts; a long export
+ * continues as new with its position, so 100k versions never near Temporal's history limits.
  */
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { CheckpointExportResult, ExportInput, ExportPlan } from '../activities/export-steps';
 import type { WriteOutcome } from '../delta/log-writer';
@@ -44,7 +53,18 @@ export interface ExportResult {
 
 export const exportProgressQuery = defineQuery<ExportProgress>('exportProgress');
 
-export async function exportTableWorkflow(input: ExportInput): Promise<ExportResult> {
+/** Where a continued run resumes: the plan, the next range start, checkpoints done, totals. */
+export interface ExportCarry {
+  plan: ExportPlan;
+  nextFrom: number;
+  checkpointsDone: number;
+  outcomes: Record<WriteOutcome, number>;
+  commitBytes: number;
+  checkpointBytes: number;
+  newest: CheckpointExportResult | null;
+}
+
+export async function exportTableWorkflow(input: ExportInput, carry?: ExportCarry): Promise<ExportResult> {
   const progress: ExportProgress = {
     phase: 'planning',
     from: null,
@@ -54,22 +74,43 @@ export async function exportTableWorkflow(input: ExportInput): Promise<ExportRes
     checkpointsTotal: 0,
   };
   setHandler(exportProgressQuery, () => progress);
-  const plan = await short.planExport(input);
+  const plan = carry?.plan ?? (await short.planExport(input));
   Object.assign(progress, {
     phase: 'commits',
     from: plan.from,
     to: plan.to,
+    doneVersion: carry && carry.nextFrom > plan.from ? carry.nextFrom - 1 : null,
+    checkpointsDone: carry?.checkpointsDone ?? 0,
     checkpointsTotal: plan.checkpoints.length,
   });
-  const outcomes: Record<WriteOutcome, number> = { created: 0, identical: 0, overwritten: 0, kept: 0 };
-  let commitBytes = 0;
+  const outcomes: Record<WriteOutcome, number> = carry?.outcomes ?? {
+    created: 0,
+    identical: 0,
+    overwritten: 0,
+    kept: 0,
+  };
+  let commitBytes = carry?.commitBytes ?? 0;
+  let newest: CheckpointExportResult | null = carry?.newest ?? null;
+  let checkpointBytes = carry?.checkpointBytes ?? 0;
+  const resume = async (nextFrom: number): Promise<ExportResult> => {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof exportTableWorkflow>(input, {
+      plan,
+      nextFrom,
+      checkpointsDone: progress.checkpointsDone,
+      outcomes,
+      commitBytes,
+      checkpointBytes,
+      newest,
+    });
+  };
   const base = {
     catalog: input.catalog,
     dest: input.dest,
     tableId: plan.tableId,
     overwrite: input.overwrite,
   };
-  for (let from = plan.from; from <= plan.to; from += RANGE_VERSIONS) {
+  for (let from = carry?.nextFrom ?? plan.from; from <= plan.to; from += RANGE_VERSIONS) {
     const to = Math.min(plan.to, from + RANGE_VERSIONS - 1);
     const r = await long.exportRange.executeWithOptions({ summary: `versions ${from}–${to}` }, [
       { ...base, from, to, commitFrom: plan.commitFrom },
@@ -77,16 +118,18 @@ export async function exportTableWorkflow(input: ExportInput): Promise<ExportRes
     for (const k of Object.keys(outcomes) as WriteOutcome[]) outcomes[k] += r.outcomes[k];
     commitBytes += r.bytes;
     progress.doneVersion = to;
+    if (to < plan.to && workflowInfo().continueAsNewSuggested) return resume(to + 1);
   }
   progress.phase = 'checkpoints';
-  let newest: CheckpointExportResult | null = null;
-  let checkpointBytes = 0;
-  for (const version of plan.checkpoints) {
+  while (progress.checkpointsDone < plan.checkpoints.length) {
+    const version = plan.checkpoints[progress.checkpointsDone];
     newest = await long.exportCheckpoint.executeWithOptions({ summary: `checkpoint at version ${version}` }, [
       { ...base, version },
     ]);
     checkpointBytes += newest.sizeInBytes;
     progress.checkpointsDone++;
+    if (progress.checkpointsDone < plan.checkpoints.length && workflowInfo().continueAsNewSuggested)
+      return resume(plan.to + 1);
   }
   const lastCheckpointWritten = await short.finishExport({
     dest: input.dest,
