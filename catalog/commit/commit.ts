@@ -83,10 +83,16 @@ async function attempt(
   return db.transaction(async (tx) => {
     const versions: number[] = new Array<number>(group.length);
     for (const i of order) {
-      const { p, checked } = group[i];
+      const pending = group[i];
+      const { p } = pending;
       await tx.lockTable(p.state.tableId);
       const now = await readMode(tx, p.state.tableId);
       assertAcceptsCommits(now);
+      // Rebase while holding the table's row: the winners cannot move on meanwhile, so a loser
+      // needs this one transaction instead of racing the next winner again.
+      if (now.lastVersion !== null && now.lastVersion > pending.checked)
+        await rebase(tx, pending, now.lastVersion);
+      const checked = pending.checked;
       if (now.lastVersion !== checked) throw new Stale(i, now.lastVersion ?? -1);
       const commit = buildCommit(p, checked + 1, now.lastCommitTimestamp);
       try {
