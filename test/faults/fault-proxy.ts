@@ -2,8 +2,8 @@
  * A small fault-injecting HTTP proxy in front of a real S3 endpoint (moto). A seeded share of the
  * requests is answered with an S3 error (500 InternalError, 503 ServiceUnavailable, 503 SlowDown,
  * 429 throttling) without reaching moto; everything else is forwarded byte for byte, Host header
- * included, so SigV4 signatures stay valid. It counts what it did, and the SDK's own retries
- * (the `amz-sdk-request: attempt=N` header).
+ * included, so SigV4 signatures stay valid. It counts what it did, and how many faulted requests
+ * were asked again (the store's or the activity's retry).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,8 +26,8 @@ export interface ProxyStats {
   forwarded: number;
   injected: number;
   byFault: Record<string, number>;
-  /** Requests the SDK marked as a retry (attempt > 1). */
-  sdkRetries: number;
+  /** Requests for an object (method and URL) that had been answered with an injected fault. */
+  retriedAfterFault: number;
   upstreamErrors: number;
 }
 
@@ -52,19 +52,21 @@ export async function startFaultProxy(opts: {
     forwarded: 0,
     injected: 0,
     byFault: {},
-    sdkRetries: 0,
+    retriedAfterFault: 0,
     upstreamErrors: 0,
   };
 
+  const faulted = new Set<string>();
   const server = http.createServer((req, res) => {
     stats.requests++;
-    const attempt = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
-    if (attempt && Number(attempt[1]) > 1) stats.sdkRetries++;
+    const key = `${req.method} ${req.url}`;
+    if (faulted.delete(key)) stats.retriedAfterFault++;
     if (rng.float() < rate) {
+      faulted.add(key);
       const f = FAULTS[rng.int(0, FAULTS.length - 1)];
       stats.injected++;
-      const key = `${f.status} ${f.code}`;
-      stats.byFault[key] = (stats.byFault[key] ?? 0) + 1;
+      const kind = `${f.status} ${f.code}`;
+      stats.byFault[kind] = (stats.byFault[kind] ?? 0) + 1;
       req.resume();
       req.on('end', () => {
         const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${f.code}</Code><Message>injected by the fault proxy</Message><RequestId>fault-${stats.requests}</RequestId></Error>`;
