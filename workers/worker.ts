@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createActivities, type ActivityDeps } from '../activities';
 import { defaultDeps } from '../activities/deps';
 import { payloadCodecs } from '../common/codec';
+import { logToFile } from '../common/logger';
 
 export const WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
 
@@ -39,6 +40,7 @@ export function installQuietRuntime(opts: { logFile?: string } = {}): void {
     if (opts.logFile) {
       fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
       logFile.path = opts.logFile;
+      logToFile(opts.logFile);
       const file = opts.logFile;
       Runtime.install({
         logger: new DefaultLogger(level, (e) => {
