@@ -14,7 +14,19 @@ import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 jest.setTimeout(600_000);
 
 /** Fixtures whose data the TypeScript reader does not read yet, with the reason. */
-const NOT_SUPPORTED: Record<string, string> = {};
+const NOT_SUPPORTED: Record<string, string> = {
+  'delta-rs/spark-variant-checkpoint':
+    'variant values are not decoded to their {metadata, value} binary form',
+  'golden/spark-variant-checkpoint': 'variant values are not decoded to their {metadata, value} binary form',
+};
+
+/**
+ * Fixtures whose reference rows are wrong: INT96 timestamps after 2262 overflow the nanosecond
+ * arrow type in delta-rs (it refuses) and delta-kernel-rs (it wraps around).
+ */
+const ORACLE_WRONG: Record<string, string> = {
+  'delta-rs/table_with_edge_timestamps': 'year-9999 INT96 timestamps overflow in both Python readers',
+};
 
 let store: SqlCatalogStore;
 let dir: string;
@@ -52,6 +64,7 @@ test('scan() equals delta-rs at the latest and a middle version of every fixture
   let compared = 0;
   for (const c of checks) {
     const r = results.get(c.id);
+    if (NOT_SUPPORTED[c.id.split('@')[0]] || ORACLE_WRONG[c.id.split('@')[0]]) continue;
     if (!r?.ok) {
       unreadable.push(c.id);
       continue;
@@ -73,7 +86,7 @@ test('scan() equals delta-rs at the latest and a middle version of every fixture
         );
       } else compared++;
     } catch (e) {
-      if (!NOT_SUPPORTED[c.id.split('@')[0]]) failures.push(`${c.id}: ${(e as Error).stack?.slice(0, 400)}`);
+      failures.push(`${c.id}: ${(e as Error).stack?.slice(0, 400)}`);
     }
   }
   if (unreadable.length) console.log(`delta-rs cannot read: ${unreadable.join(', ')}`);

@@ -28,6 +28,9 @@ export interface ImportedTable {
 /** Fixtures left out of the row-by-row comparisons, with the reason. */
 export const TOO_LARGE: Record<string, string> = {
   'delta-rs/COVID-19_NYT': 'over a million rows: a canonical row comparison alone takes a minute',
+  'golden/parquet-decimal-dictionaries': 'one million rows',
+  'golden/parquet-decimal-dictionaries-v2': 'one million rows',
+  'golden/parquet-decimal-type': 'hundreds of thousands of rows',
 };
 
 export const shareName = (rel: string): string => rel.replace(/[^A-Za-z0-9_]/g, '_');

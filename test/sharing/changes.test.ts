@@ -1,0 +1,127 @@
+/**
+ * Change data feed and time travel over Delta Sharing, judged by the real Python clients in one
+ * process: `load_table_changes_as_pandas` equals delta-rs `load_cdf` for the whole history and a
+ * later range of every CDF fixture (the deletion-vector one through the delta response format),
+ * and `load_as_pandas(timestamp=…)` reads the version that was current at that time.
+ */
+import { fixture } from '../support/env';
+import { importFixture, runOracle, serve, testCatalog, type ImportedTable, type Served } from './helpers';
+
+jest.setTimeout(300_000);
+
+const CDF = [
+  'delta-rs/cdc_ict_table',
+  'delta-rs/cdf-table',
+  'delta-rs/cdf-table-non-partitioned',
+  'delta-rs/cdf-table-with-cdc-and-dvs',
+  'delta-rs/simple_table_with_cdc',
+];
+/** Readable only through the delta format (deletion vectors). */
+const DELTA_ONLY = new Set(['delta-rs/cdf-table-with-cdc-and-dvs']);
+const TIME_TRAVEL = 'delta-rs/simple_table';
+
+let s: Served;
+const tables = new Map<string, ImportedTable>();
+
+beforeAll(async () => {
+  const { store, dir } = await testCatalog();
+  for (const rel of [...CDF, TIME_TRAVEL]) {
+    const t = await importFixture(store, rel, fixture(rel));
+    if (!t) throw new Error(`cannot import ${rel}`);
+    tables.set(rel, t);
+  }
+  s = await serve(
+    [...tables.values()].map((t) => t.name),
+    { store, dir },
+  );
+});
+
+afterAll(async () => {
+  await s?.close();
+  await s?.store.close();
+});
+
+const url = (t: ImportedTable): string => `${s.profile}#fx.default.${t.name}`;
+
+test('load_table_changes_as_pandas equals delta-rs load_cdf; time travel by timestamp', async () => {
+  const checks: object[] = [];
+  for (const rel of CDF) {
+    const t = tables.get(rel)!;
+    const useDelta = DELTA_ONLY.has(rel) ? true : null;
+    checks.push({
+      id: `${rel}:all`,
+      kind: 'cdf',
+      url: url(t),
+      path: t.root,
+      start: t.first,
+      end: t.latest,
+      useDelta,
+    });
+    if (t.latest > t.first + 1) {
+      const start = t.first + 1;
+      checks.push({
+        id: `${rel}:tail`,
+        kind: 'cdf',
+        url: url(t),
+        path: t.root,
+        start,
+        end: t.latest,
+        useDelta,
+      });
+    }
+  }
+  // Time travel: each version's commit time reads that version; a moment later still reads it.
+  const tt = tables.get(TIME_TRAVEL)!;
+  const versions = await s.store.driver.query(
+    `SELECT version, commit_timestamp FROM {T:dl_table_versions} v JOIN {T:dl_tables} t ON t.table_id = v.table_id
+     WHERE t.name = ? ORDER BY version`,
+    [tt.name],
+  );
+  for (const r of versions) {
+    const ms = Number(r.commit_timestamp) + 1;
+    const ts = new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+    checks.push({
+      id: `tt@${r.version}`,
+      kind: 'rows',
+      url: url(tt),
+      path: tt.root,
+      version: Number(r.version),
+      timestamp: ts,
+    });
+  }
+  expect(versions.length).toBe(5);
+  const results = await runOracle(checks, s.dir);
+  const bad = [...results.values()].filter((r) => !r.ok).map((r) => `${r.id}: ${r.error ?? r.detail}`);
+  expect(bad).toEqual([]);
+  expect([...results.values()].filter((r) => r.id.endsWith(':all')).every((r) => (r.rows ?? 0) > 0)).toBe(
+    true,
+  );
+});
+
+test('changes endpoint: bad ranges are 400, a DV table asked for parquet is refused', async () => {
+  const t = tables.get('delta-rs/cdf-table')!;
+  const get = (q: string, headers: Record<string, string> = {}) =>
+    fetch(`${s.endpoint}/shares/fx/schemas/default/tables/${t.name}/changes?${q}`, {
+      headers: { authorization: `Bearer ${s.token}`, ...headers },
+    });
+  expect((await get('startingVersion=2&endingVersion=1')).status).toBe(400);
+  expect((await get('startingVersion=99')).status).toBe(400);
+  expect((await get('')).status).toBe(400);
+  const ok = await get('startingVersion=0&endingVersion=1');
+  expect(ok.status).toBe(200);
+  expect(ok.headers.get('delta-table-version')).toBe('0');
+  const kinds = (await ok.text())
+    .trim()
+    .split('\n')
+    .map((l) => Object.keys(JSON.parse(l) as object)[0]);
+  expect(kinds.slice(0, 2)).toEqual(['protocol', 'metaData']);
+  expect(new Set(kinds.slice(2))).toEqual(new Set(['add', 'cdf']));
+  const dv = tables.get('delta-rs/cdf-table-with-cdc-and-dvs')!;
+  const refused = await fetch(
+    `${s.endpoint}/shares/fx/schemas/default/tables/${dv.name}/changes?startingVersion=0`,
+    {
+      headers: { authorization: `Bearer ${s.token}` },
+    },
+  );
+  expect(refused.status).toBe(400);
+});
