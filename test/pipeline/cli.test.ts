@@ -184,7 +184,9 @@ test('bad input: unknown source is TableNotFound with exit 1; bad catalog URL is
 test('seed-style positional target deltasql://postgres/<db>/<schema>/<table> imports into PostgreSQL', async () => {
   const u = new URL(PG_URL);
   const schema = `seed_${process.pid}`;
-  const target = `deltasql://postgres/${u.pathname.slice(1)}/${schema}/sales?host=${u.hostname}&port=${u.port}&user=${u.username}&password=${u.password}`;
+  // No password in the target: it would enter the workflow; the worker reads PGPASSWORD (issue 14).
+  const target = `deltasql://postgres/${u.pathname.slice(1)}/${schema}/sales?host=${u.hostname}&port=${u.port}&user=${u.username}`;
+  process.env.PGPASSWORD = decodeURIComponent(u.password);
   try {
     const r = await h.withWorker(() =>
       runCli(['import', fixture('delta-rs/simple_table_with_checkpoint'), target, '--format', 'json']),
@@ -196,6 +198,7 @@ test('seed-style positional target deltasql://postgres/<db>/<schema>/<table> imp
       validation: { passed: true },
     });
   } finally {
+    delete process.env.PGPASSWORD;
     const pg = new PgClient({ connectionString: PG_URL });
     await pg.connect();
     await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
