@@ -13,6 +13,7 @@ export interface InterruptOptions {
   /** True when this process runs the only worker (embedded): the workflow pauses until one runs. */
   embedded: boolean;
   cancel(): Promise<void>;
+  /** Print a line (the caller stops its progress bar first). */
   say(line: string): void;
 }
 
@@ -34,9 +35,10 @@ export function onInterrupt(o: InterruptOptions): () => void {
   };
   const handler = (): void => {
     if (asking || !(process.stdin.isTTY && process.stderr.isTTY)) return detach();
+    o.say(''); // ends the progress bar's line, so the question stands alone
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
     asking = rl;
-    rl.question(`\nCancel workflow ${o.workflowId}? [y/N] `, (answer) => {
+    rl.question(`Cancel workflow ${o.workflowId}? [y/N] `, (answer) => {
       rl.close();
       asking = null;
       if (!/^y(es)?$/i.test(answer.trim())) return detach();
