@@ -132,6 +132,13 @@ describe.each([
     expect([d.code, JSON.parse(d.stdout).status]).toEqual([0, 'parity']);
   });
 
+  test('validate reads the table straight from the store: healthy', async () => {
+    const r = await runCli(['validate', `${root}/sales`, '--format', 'json']);
+    expect([r.code, JSON.parse(r.stdout).healthy]).toEqual([0, true]);
+    const missing = await runCli(['validate', `${root}/absent`, '--format', 'json']);
+    expect([missing.code, JSON.parse(missing.stdout).error?.type]).toEqual([1, 'TableNotFound']);
+  });
+
   test('discover --recursive finds every table across the bucket', async () => {
     const roots =
       kind === 'azure'
