@@ -65,7 +65,7 @@ export function createMigrateActivities(deps: ActivityDeps) {
       return guarded(async () => {
         const { tables, source, target } = await planMigration(input.from, input.to, input);
         await source.close();
-        await target.close();
+        await target?.close();
         await deps.catalog(input.to);
         return tables;
       });

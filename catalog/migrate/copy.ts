@@ -134,6 +134,15 @@ export async function copyBatch(
         `target holds ${t.name} up to version ${have}; cannot continue at version ${from}`,
       );
     }
+    // Close first, while the target holds only versions before `start`: a touch must never reach
+    // a row of this batch (an identity removed and re-added inside the batch).
+    if (have !== null) {
+      for (const table of Object.keys(VALIDITY) as (keyof typeof VALIDITY)[]) {
+        const touches = await closedBy(src, table, tableId, start, to);
+        const v = VALIDITY[table];
+        if (touches.length > 0) await tx.closeValidity(table, v.keyCols, v.endCol, tableId, touches);
+      }
+    }
     let rows = 0;
     for (const table of VERSIONED_TABLES) {
       const c = cols.get(table);
@@ -146,13 +155,6 @@ export async function copyBatch(
           list,
         );
       rows += list.length;
-    }
-    if (have !== null) {
-      for (const table of Object.keys(VALIDITY) as (keyof typeof VALIDITY)[]) {
-        const touches = await closedBy(src, table, tableId, start, to);
-        const v = VALIDITY[table];
-        if (touches.length > 0) await tx.closeValidity(table, v.keyCols, v.endCol, tableId, touches);
-      }
     }
     const ts = await src.query(
       `SELECT commit_timestamp FROM {T:dl_table_versions} WHERE table_id = ? AND version = ?`,

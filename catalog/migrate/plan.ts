@@ -5,6 +5,7 @@
  * the target holds other tables (`InvalidArgument`), or a table whose versions differ from the
  * source's (`VersionConflict`, naming the first differing version).
  */
+import * as fs from 'node:fs';
 import { DeltaSqlError } from '../../common/errors';
 import { openCatalog, openDriver } from '../open';
 import type { SqlCatalogStore } from '../sql-catalog';
@@ -85,13 +86,18 @@ export async function planMigration(
   from: string,
   to: string,
   sel: TableSelection,
-): Promise<{ tables: TablePlan[]; source: SqlCatalogStore; target: SqlDriver }> {
+  readOnly = false,
+): Promise<{ tables: TablePlan[]; source: SqlCatalogStore; target: SqlDriver | null }> {
   const source = await openCatalog(from);
   let target: SqlDriver | null = null;
   try {
     const tables = await selectTables(source, sel);
-    target = await openDriver(to);
-    const existing = await targetTables(target, parseCatalogUrl(resolveCatalogRef(to)));
+    const u = parseCatalogUrl(resolveCatalogRef(to));
+    // A dry run must not create an embedded target file by opening it.
+    const absent =
+      (u.engine === 'sqlite' || u.engine === 'duckdb') && u.path !== ':memory:' && !fs.existsSync(u.path);
+    target = absent && readOnly ? null : await openDriver(to);
+    const existing = target === null ? [] : await targetTables(target, u);
     const wanted = new Map(tables.map((t) => [t.tableId, t]));
     const foreign = existing.filter((t) => wanted.get(t.tableId)?.name !== t.name);
     if (foreign.length > 0) {
@@ -114,8 +120,8 @@ export async function planMigration(
             'VersionConflict',
             `target has diverged: table ${t.name} holds version ${have}, the source only ${t.lastVersion}`,
           );
-        const v = await firstDivergence(source.driver, target, t.tableId, have);
-        if (v !== null)
+        const v = target && (await firstDivergence(source.driver, target, t.tableId, have));
+        if (v !== null && v !== undefined)
           throw new DeltaSqlError(
             'VersionConflict',
             `target has diverged: version ${v} of table ${t.name} differs from the source; refusing to copy onto it`,
@@ -146,7 +152,7 @@ export interface DryRunTable extends TablePlan {
 
 /** `--dry-run`: per table the versions to copy, rows per catalog table, estimated size and time. */
 export async function dryRun(from: string, to: string, sel: TableSelection): Promise<DryRunTable[]> {
-  const { tables, source, target } = await planMigration(from, to, sel);
+  const { tables, source, target } = await planMigration(from, to, sel, true);
   try {
     const rate = ROWS_PER_SECOND[parseCatalogUrl(resolveCatalogRef(to)).engine];
     const out: DryRunTable[] = [];
@@ -171,6 +177,6 @@ export async function dryRun(from: string, to: string, sel: TableSelection): Pro
     return out;
   } finally {
     await source.close();
-    await target.close();
+    await target?.close();
   }
 }
