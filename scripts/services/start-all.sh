@@ -4,6 +4,6 @@
 set -euo pipefail
 dir=$(dirname "${BASH_SOURCE[0]}")
 bash "$dir/venv.sh"
-for svc in postgres moto fake-gcs azurite temporal; do
+for svc in postgres mariadb moto fake-gcs azurite temporal; do
   bash "$dir/$svc.sh" start
 done

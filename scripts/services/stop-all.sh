@@ -3,7 +3,7 @@
 set -uo pipefail
 dir=$(dirname "${BASH_SOURCE[0]}")
 rc=0
-for svc in temporal azurite fake-gcs moto postgres; do
+for svc in temporal azurite fake-gcs moto mariadb postgres; do
   bash "$dir/$svc.sh" stop || rc=1
 done
 exit $rc
