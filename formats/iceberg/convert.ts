@@ -258,7 +258,7 @@ export async function convertDeltaToIceberg(
   for (const v of versions) {
     const s = await source.snapshot(v);
     refuseDeletionVectors(s);
-    const schema = convertSchema(s.metadata.schemaString);
+    const schema = convertSchema(s.metadata.schemaString, s.metadata.configuration);
     const schemaHash = sha(s.metadata.schemaString);
     const previousHash = last ? sha(last.s.metadata.schemaString) : meta.properties?.[SCHEMA_HASH_PROPERTY];
     if (previousHash !== undefined && previousHash !== schemaHash) {

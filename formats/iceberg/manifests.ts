@@ -140,8 +140,9 @@ function encode(
 ): Promise<Buffer> {
   const meta: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(metadata)) meta[k] = Buffer.from(v, 'utf8');
-  // avsc's typings omit `metadata`, which its BlockEncoder writes into the file header.
-  const opts = { metadata: meta, codec: 'null' };
+  // avsc's typings omit `metadata`, which its BlockEncoder writes into the file header; the header
+  // is written even for a file without records (an empty table's manifest must still be Avro).
+  const opts = { metadata: meta, codec: 'null', writeHeader: 'always' as const };
   const enc = new streams.BlockEncoder(schema as never, opts);
   const chunks: Buffer[] = [];
   return new Promise((resolve, reject) => {

@@ -73,7 +73,22 @@ export interface ConvertedSchema {
   topLevel: Map<string, { field: IcebergField; physical: string }>;
 }
 
-export function convertSchema(schemaString: string): ConvertedSchema {
+/**
+ * Columns that Delta writers may leave in data files without them being table columns: the CDF
+ * metadata columns (some writers keep `_change_type` in data files) and row tracking's
+ * materialized columns. Readers that apply the name mapping strictly need every physical column
+ * mapped, so these get ids of their own that no schema field uses.
+ */
+const CDF_COLUMNS = ['_change_type', '_commit_version', '_commit_timestamp'];
+const ROW_TRACKING_COLUMN_KEYS = [
+  'delta.rowTracking.materializedRowIdColumnName',
+  'delta.rowTracking.materializedRowCommitVersionColumnName',
+];
+
+export function convertSchema(
+  schemaString: string,
+  configuration: Record<string, string | null> = {},
+): ConvertedSchema {
   const root = JSON.parse(schemaString) as { fields: DeltaFieldJson[] };
   // First pass: the highest column-mapping id, so assigned ids never collide with mapped ones.
   let next = 1;
@@ -155,6 +170,14 @@ export function convertSchema(schemaString: string): ConvertedSchema {
 
   const nameMapping: NameMapping[] = [];
   const struct = structOf(root.fields, nameMapping);
+  const taken = new Set(struct.fields.map((f) => f.name));
+  const internal = [
+    ...CDF_COLUMNS,
+    ...ROW_TRACKING_COLUMN_KEYS.map((k) => configuration[k]).filter(
+      (n): n is string => typeof n === 'string',
+    ),
+  ];
+  for (const name of internal) if (!taken.has(name)) nameMapping.push({ 'field-id': fresh(), names: [name] });
   const prune = (ms: NameMapping[]): void => {
     for (const m of ms) {
       if (m.fields && m.fields.length === 0) delete m.fields;

@@ -55,7 +55,7 @@ for name, root in args["tables"].items():
     cols = sorted(src.columns)
     key = lambda df: sorted(json.dumps({c: str(r[c]) for c in cols}, sort_keys=True) for _, r in df[cols].iterrows())
     stats = {}
-    for a in dt.get_add_actions(flatten=False).to_pylist():
+    for a in pa.table(dt.get_add_actions(flatten=False)).to_pylist():
         f = pq.ParquetFile(root + "/" + a["path"].replace("%20", " "))
         md = f.metadata
         file_stats = {"rows": md.num_rows}
