@@ -171,7 +171,7 @@ test('bad input: unknown source is TableNotFound with exit 1; bad catalog URL is
     'import',
     fixture('delta-rs/simple_table'),
     '--catalog',
-    'mysql://u:secret@h/db',
+    'oracle://u:secret@h/db',
     '--dry-run',
     '--format',
     'json',
