@@ -13,8 +13,8 @@
  *   x: text                     the whole file as text: a commit whose actions are not stored as
  *                               rows (the commit at a checkpoint baseline version)
  *
- * Elements are the file split on '\n' (see line-reader.ts). The builder checks its own rebuild
- * against the file's sha256 while reading, so a stored framing always reproduces the bytes.
+ * Elements are the file split on '\n' (see line-reader.ts). Lines that are not valid UTF-8 (the
+ * only ones whose text does not re-encode to their bytes) switch to the whole-file form.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { z } from 'zod';
@@ -38,7 +38,7 @@ export type Framing = z.infer<typeof FramingSchema>;
 /** Fed every element of a commit file in order (`line`) and its bytes (`bytes`), in any interleaving. */
 export class FramingBuilder {
   private readonly fileHash: Hash = createHash('sha256');
-  private readonly rebuildHash: Hash = createHash('sha256');
+  private exact = true;
   private size = 0;
   private elements = 0;
   private actions = 0;
@@ -55,9 +55,7 @@ export class FramingBuilder {
   /** One element; `isAction` when it became an action row (its `text` is the row's raw). */
   line(l: Line, isAction: boolean): void {
     const i = this.elements++;
-    if (i > 0) this.rebuildHash.update('\n');
-    this.rebuildHash.update(l.text);
-    if (l.cr) this.rebuildHash.update('\r');
+    if (!l.exact) this.exact = false;
     if (isAction) {
       this.actions++;
       if (l.cr) this.cr.push(i);
@@ -75,8 +73,7 @@ export class FramingBuilder {
    */
   finish(whole: Buffer | null): RawCommit | null {
     const sha256 = this.fileHash.digest('hex');
-    const rebuilt = this.rebuildHash.digest('hex');
-    if (rebuilt !== sha256) {
+    if (!this.exact) {
       if (!whole) return null;
       return { size: this.size, sha256, framing: JSON.stringify({ b: whole.toString('base64') }) };
     }

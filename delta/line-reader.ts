@@ -13,6 +13,18 @@ export interface Line {
   cr: boolean;
   /** True for the element after the last '\n'. */
   last: boolean;
+  /** False when the bytes were not valid UTF-8, so `text` does not re-encode to them. */
+  exact: boolean;
+}
+
+/**
+ * Whether `text` re-encodes to `buf[start, end)`. One UTF-16 unit per byte without U+FFFD means
+ * pure ASCII (valid multi-byte characters take fewer units than bytes), the common case; other
+ * lines are re-encoded and compared.
+ */
+function decodedExactly(text: string, buf: Buffer, start: number, end: number): boolean {
+  if (text.length === end - start && !text.includes('\uFFFD')) return true;
+  return Buffer.from(text, 'utf8').equals(buf.subarray(start, end));
 }
 
 const NL = 10;
@@ -26,7 +38,9 @@ export class LineSplitter {
 
   private line(buf: Buffer, start: number, end: number, last: boolean): Line {
     const cr = end > start && buf[end - 1] === CR;
-    return { no: ++this.no, text: buf.toString('utf8', start, cr ? end - 1 : end), cr, last };
+    const stop = cr ? end - 1 : end;
+    const text = buf.toString('utf8', start, stop);
+    return { no: ++this.no, text, cr, last, exact: decodedExactly(text, buf, start, stop) };
   }
 
   /** Complete lines of `chunk` (plus the carried-over start of the first one). */
@@ -61,11 +75,27 @@ export class LineSplitter {
   }
 }
 
+/** In-memory files up to this size are decoded once and split as a string (faster than per line). */
+const WHOLE_DECODE_MAX = 256 * 1024 * 1024;
+
 /** Every line of an in-memory file. */
 export function* bufferLines(buf: Buffer): Generator<Line> {
-  const s = new LineSplitter();
-  yield* s.push(buf);
-  yield s.end();
+  const text = buf.length <= WHOLE_DECODE_MAX ? buf.toString('utf8') : null;
+  if (text === null || !decodedExactly(text, buf, 0, buf.length)) {
+    const s = new LineSplitter();
+    yield* s.push(buf);
+    yield s.end();
+    return;
+  }
+  let no = 0;
+  for (let pos = 0; ;) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl < 0 ? text.length : nl;
+    const cr = end > pos && text.charCodeAt(end - 1) === CR;
+    yield { no: ++no, text: text.slice(pos, cr ? end - 1 : end), cr, last: nl < 0, exact: true };
+    if (nl < 0) return;
+    pos = nl + 1;
+  }
 }
 
 /** Every line of a file read as a stream of chunks; memory is one chunk plus one line. */
