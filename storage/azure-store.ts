@@ -5,7 +5,6 @@
  * account key (AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY), SAS (AZURE_STORAGE_SAS_TOKEN), then
  * @azure/identity's DefaultAzureCredential. None of them is ever put in a URI, a log or a message.
  */
-import { DefaultAzureCredential } from '@azure/identity';
 import {
   AnonymousCredential,
   BlobSASPermissions,
@@ -72,6 +71,8 @@ export function azureClientFromEnv(
   }
   const sas = env.AZURE_STORAGE_SAS_TOKEN?.replace(/^\?/, '');
   if (sas) return new BlobServiceClient(`${url}?${sas}`, new AnonymousCredential(), PIPELINE);
+  // @azure/identity is large and only this last resort needs it: load it on demand.
+  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
   return new BlobServiceClient(url, new DefaultAzureCredential(), PIPELINE);
 }
 

@@ -7,11 +7,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { DeltaSqlError } from '../common/errors';
-import { AzureStore, type AzureLocation } from './azure-store';
-import { GcsStore } from './gcs-store';
+import type { AzureLocation } from './azure-store';
 import { LocalStore } from './local-store';
 import type { ObjectStore } from './object-store';
-import { S3Store } from './s3-store';
+
+// Each cloud SDK takes about a second to load: a store's module is required only when a URI of
+// its scheme is opened, so commands on local tables (and workers that never see gs://) skip it.
+const s3 = (): typeof import('./s3-store') => require('./s3-store');
+const gcs = (): typeof import('./gcs-store') => require('./gcs-store');
+const azure = (): typeof import('./azure-store') => require('./azure-store');
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 /** A drive letter like "C:" is a path, not a scheme. */
@@ -110,13 +114,13 @@ export function refuseSecretInUri(uri: string): void {
 }
 
 const OPENERS: Record<string, (uri: string) => ObjectStore> = {
-  s3: (u) => new S3Store(parseS3Uri(u)),
-  s3a: (u) => new S3Store(parseS3Uri(u)),
-  gs: (u) => new GcsStore(parseGcsUri(u)),
-  az: (u) => new AzureStore(parseAzureUri(u)),
-  abfs: (u) => new AzureStore(parseAzureUri(u)),
-  abfss: (u) => new AzureStore(parseAzureUri(u)),
-  https: (u) => new AzureStore(parseAzureUri(u)),
+  s3: (u) => new (s3().S3Store)(parseS3Uri(u)),
+  s3a: (u) => new (s3().S3Store)(parseS3Uri(u)),
+  gs: (u) => new (gcs().GcsStore)(parseGcsUri(u)),
+  az: (u) => new (azure().AzureStore)(parseAzureUri(u)),
+  abfs: (u) => new (azure().AzureStore)(parseAzureUri(u)),
+  abfss: (u) => new (azure().AzureStore)(parseAzureUri(u)),
+  https: (u) => new (azure().AzureStore)(parseAzureUri(u)),
 };
 
 export function openStore(uri: string): ObjectStore {
