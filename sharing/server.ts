@@ -86,21 +86,35 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
   });
 
   const publicBase = (req: FastifyRequest): string => `${req.protocol}://${req.host}${base}`;
+  /**
+   * One response signs each file once, at one instant: the remove and the add of the same file in
+   * one version must carry the same URL, or a Delta reader cannot pair them (CDF of DV updates).
+   */
   const signerFor = (req: FastifyRequest, t: CatalogTable): SignFn => {
+    const now = Date.now();
     const root = localRoot(t.location);
+    let sign: SignFn;
     if (root !== null) {
-      return async (ref) => {
-        const { path, expiresAt } = signer.localPath(t.tableId, ref);
+      sign = async (ref) => {
+        const { path, expiresAt } = signer.localPath(t.tableId, ref, now);
         return { url: publicBase(req) + path, expiresAt };
       };
+    } else {
+      let store = stores.get(t.location);
+      if (!store) stores.set(t.location, (store = openStore(t.location)));
+      const s = store;
+      sign = async (ref) => ({
+        url: await signer.s3Url(s, t.location, ref),
+        expiresAt: now + signer.ttlSeconds * 1000,
+      });
     }
-    let store = stores.get(t.location);
-    if (!store) stores.set(t.location, (store = openStore(t.location)));
-    const s = store;
-    return async (ref) => ({
-      url: await signer.s3Url(s, t.location, ref),
-      expiresAt: Date.now() + signer.ttlSeconds * 1000,
-    });
+    const memo = new Map<string, ReturnType<SignFn>>();
+    return (ref) => {
+      const k = `${ref.kind}:${UrlSigner.refString(ref)}`;
+      let r = memo.get(k);
+      if (!r) memo.set(k, (r = sign(ref)));
+      return r;
+    };
   };
 
   const shareItem = (name: string) => ({ name });

@@ -61,14 +61,23 @@ const ChangesQuery = z.object({
   startingTimestamp: z.string().optional(),
   endingVersion: nonNegInt.optional(),
   endingTimestamp: z.string().optional(),
-  includeHistoricalMetadata: z.enum(['true', 'false']).optional(),
+  includeHistoricalMetadata: z
+    .string()
+    .regex(/^(true|false)$/i)
+    .optional(),
 });
 
 const VersionQuery = z.object({ startingTimestamp: z.string().optional() });
 
-/** Catalog read errors a client caused (no such version, timestamp before the table). */
+/** Catalog errors a client's time-travel parameters caused: no such version, a time outside the history. */
+const CLIENT_ERRORS: ReadonlySet<string> = new Set([
+  'VersionNotFound',
+  'TimestampAfterLatestCommit',
+  'InvalidArgument',
+]);
+
 function asClientError(e: unknown): never {
-  if (isDeltaSqlError(e) && e.type === 'VersionNotFound') throw badParam(e.message);
+  if (isDeltaSqlError(e) && CLIENT_ERRORS.has(e.type)) throw badParam(e.message);
   throw e;
 }
 
@@ -239,6 +248,6 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
       }).catch(asClientError);
       end = s.version;
     }
-    return changeLines(req, reply, t, start, end, q.includeHistoricalMetadata === 'true');
+    return changeLines(req, reply, t, start, end, q.includeHistoricalMetadata?.toLowerCase() === 'true');
   });
 }

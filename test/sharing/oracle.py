@@ -96,6 +96,14 @@ def frame_rows(df, drop=()):
     return canon_rows(df.to_dict("records"), drop)
 
 
+def commit_ms(df):
+    """_commit_timestamp as epoch milliseconds: the sharing protocol's type (long); delta-rs and
+    delta-kernel give a timestamp."""
+    if "_commit_timestamp" in df.columns and not pd.api.types.is_integer_dtype(df["_commit_timestamp"]):
+        df["_commit_timestamp"] = [None if canon(x) is None else int(canon(x)[2:]) for x in df["_commit_timestamp"]]
+    return df
+
+
 def compare(got, want):
     if got == want:
         return True, None
@@ -183,15 +191,18 @@ def run(check):
     if kind == "cdf":
         drop = ("_commit_timestamp",) if check.get("ignoreTimestamp") else ()
         dt = DeltaTable(check["path"])
-        want = frame_rows(
-            dt.load_cdf(starting_version=check["start"], ending_version=check["end"]).read_all().to_pandas(), drop
-        )
+        import pyarrow as pa
+
+        cdf = dt.load_cdf(starting_version=check["start"], ending_version=check["end"]).read_all()
+        want = frame_rows(commit_ms(pa.table(cdf).to_pandas()), drop)
         got = frame_rows(
-            delta_sharing.load_table_changes_as_pandas(
-                check["url"],
-                starting_version=check["start"],
-                ending_version=check["end"],
-                use_delta_format=check.get("useDelta"),
+            commit_ms(
+                delta_sharing.load_table_changes_as_pandas(
+                    check["url"],
+                    starting_version=check["start"],
+                    ending_version=check["end"],
+                    use_delta_format=check.get("useDelta"),
+                )
             ),
             drop,
         )
