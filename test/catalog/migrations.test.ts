@@ -28,9 +28,11 @@ async function indexNames(d: SqlDriver): Promise<string[]> {
 
 /** Migration 2's indexes, with migration 4's valid-at index replacing dl_add_files_validity. */
 const migrationIndexes = [
-  ...MIGRATIONS[1].statements
-    .map((s) => (typeof s === 'string' ? /INDEX IF NOT EXISTS (\w+)/.exec(s)?.[1] : undefined))
-    .filter((n) => n !== 'dl_add_files_validity'),
+  ...new Set(
+    MIGRATIONS[1].statements
+      .map((s) => /INDEX (?:IF NOT EXISTS )?(\w+)/.exec(typeof s === 'string' ? s : s.sql)?.[1])
+      .filter((n): n is string => n !== undefined && n !== 'dl_add_files_validity'),
+  ),
   'dl_add_files_valid_at',
 ].sort();
 
