@@ -4,11 +4,19 @@
  * identifiers work; tables use a binary, NO PAD utf8mb4 collation so text compares exactly like
  * the other engines (MySQL's defaults are case-insensitive and ignore trailing spaces). DDL
  * auto-commits in MySQL, so migrations are re-runnable instead of atomic: an index that already
- * exists is skipped. Bulk rows are multi-row INSERTs of about MULTI_ROW_BYTES each (measured
- * faster than LOAD DATA LOCAL INFILE here, see the report in catalog/migrate/README); validity
+ * exists is skipped. Bulk rows go through LOAD DATA LOCAL INFILE (measured on MariaDB 10.11 with
+ * 50k add-like rows: 9.4-10.4k rows/s against 4.0-6.0k for 2 MB multi-row INSERTs); validity
  * ranges close with one UPDATE ... JOIN over a UNION ALL of the touches per chunk.
  */
-import { createPool, type FieldPacket, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2';
+import { Readable } from 'node:stream';
+import {
+  createPool,
+  type FieldPacket,
+  type Pool,
+  type PoolConnection,
+  type ResultSetHeader,
+  type RowDataPacket,
+} from 'mysql2';
 import type { Pool as PromisePool, PoolConnection as PromiseConn } from 'mysql2/promise';
 import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
 import { expandTables, quoteIdent, type Row, type SqlDriver, type SqlValue, type ValidityTouch } from './sql';
@@ -16,8 +24,8 @@ import type { MysqlConnection } from './url';
 
 const POOL_MAX = 4;
 const CONNECT_TIMEOUT_MS = 10_000;
-/** Target SQL text per multi-row INSERT (well under the server's max_allowed_packet). */
-const MULTI_ROW_BYTES = 2_000_000;
+/** Text per LOAD DATA LOCAL INFILE (well under the server's max_allowed_packet). */
+const LOAD_CHUNK_BYTES = 8_000_000;
 /** Identities per UPDATE ... JOIN statement. */
 const JOIN_CHUNK = 1000;
 const UNAVAILABLE = new Set([
@@ -50,9 +58,20 @@ function wrap(e: unknown, where: string): never {
 
 const bind = (v: SqlValue): SqlValue => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
-/** SQL text length of a row, for sizing multi-row INSERTs. */
-const rowBytes = (r: readonly SqlValue[]): number =>
-  r.reduce<number>((n, v) => n + (typeof v === 'string' ? v.length + 4 : 12), 4);
+/** One field of LOAD DATA's tab-separated text: \\N for NULL, backslash escapes. */
+function loadField(v: SqlValue): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'number') return String(v);
+  return v.replace(/[\\\t\n\r\0]/g, (c) => LOAD_ESCAPES[c]);
+}
+const LOAD_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+};
 
 abstract class MysqlBase implements SqlDriver {
   readonly dialect = 'mysql' as const;
@@ -143,19 +162,38 @@ class MysqlTx extends MysqlBase {
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
     return fn(this);
   }
+  /**
+   * LOAD DATA LOCAL INFILE from memory, in chunks of about LOAD_CHUNK_BYTES. LOCAL loads turn
+   * errors (duplicate keys, NULL into NOT NULL) into warnings, so any warning fails the load and
+   * the caller's transaction rolls back: the same strictness as an INSERT.
+   */
   override async bulkInsert(
     table: string,
     columns: readonly string[],
     rows: readonly SqlValue[][],
   ): Promise<void> {
-    const head = `INSERT INTO {T:${table}} (${columns.map(quoteIdent).join(', ')}) VALUES ?`;
+    const sql = this.sql(
+      `LOAD DATA LOCAL INFILE 'rows' INTO TABLE {T:${table}} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns.map(quoteIdent).join(', ')})`,
+    );
     let start = 0;
     while (start < rows.length) {
-      let end = start;
+      const lines: string[] = [];
       let bytes = 0;
-      while (end < rows.length && (end === start || bytes < MULTI_ROW_BYTES)) bytes += rowBytes(rows[end++]);
-      await this.query(head, [rows.slice(start, end).map((r) => r.map(bind))] as unknown as SqlValue[]);
-      start = end;
+      while (start < rows.length && (lines.length === 0 || bytes < LOAD_CHUNK_BYTES)) {
+        const line = rows[start++].map(loadField).join('\t');
+        lines.push(line);
+        bytes += line.length + 1;
+      }
+      const body = Buffer.from(lines.join('\n') + '\n', 'utf8');
+      try {
+        const [res] = await this.conn.query({ sql, infileStreamFactory: () => Readable.from([body]) });
+        if ((res as ResultSetHeader).warningStatus > 0) {
+          const [w] = await this.conn.query('SHOW WARNINGS LIMIT 3');
+          throw new Error(`LOAD DATA into ${table} reported: ${JSON.stringify(w)}`);
+        }
+      } catch (e) {
+        wrap(e, this.where);
+      }
     }
   }
   override async closeValidity(
@@ -210,6 +248,7 @@ export class MysqlDriver extends MysqlBase {
       charset: 'utf8mb4',
       supportBigNumbers: true,
       dateStrings: true,
+      flags: ['+LOCAL_FILES'],
     });
     core.on('connection', (c: PoolConnection) => {
       c.query(`SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES')`);
