@@ -19,7 +19,7 @@ export interface CloudStoreOptions {
   pageSize?: number;
 }
 
-/** About 5 s of waiting at most before a request is given up on (then the activity retry policy takes over). */
+/** At most 0.2 + 0.4 + 0.8 + 1.6 = 3 s of waiting before a request is given up on (then the activity retry policy takes over). */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 3000 };
 
 /** HTTP statuses a retry can cure: request timeout, throttling, server-side failures. */
