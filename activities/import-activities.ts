@@ -97,7 +97,7 @@ export function createImportActivities(deps: ActivityDeps) {
     },
 
     async loadCheckpoint(args: CheckpointArgs): Promise<RangeResult> {
-      return guarded(async () => {
+      return guardedAlive(async () => {
         const [store, table] = await Promise.all([deps.catalog(args.catalog), deps.table(args.source)]);
         const existing = await store.findTable(args.tableId);
         if (
@@ -233,7 +233,7 @@ export function createImportActivities(deps: ActivityDeps) {
       tableId: string;
       version: number;
     }): Promise<ValidationResult> {
-      return guarded(async () => {
+      return guardedAlive(async () => {
         const [store, table] = await Promise.all([deps.catalog(args.catalog), deps.table(args.source)]);
         return validateAgainstLog(store, table, args.tableId, args.version, () =>
           Context.current().heartbeat(),
@@ -258,7 +258,7 @@ export function createImportActivities(deps: ActivityDeps) {
   };
 }
 
-/** `guarded`, heartbeating on a timer meanwhile (activities/keep-alive.ts says why). */
+/** `guarded`, heartbeating on a timer meanwhile (activities/keep-alive.ts says why): ranges, checkpoints, validation. */
 const guardedAlive = <T>(fn: () => Promise<T>): Promise<T> => guarded(() => keepingAlive(fn));
 
 /** The checkpoint version's timestamp, as the log reader computes it: its commit when still present, else the checkpoint file's mtime. */

@@ -5,8 +5,9 @@
  * importRange attempt lists the rest of the log and waits out storage retries. When that took
  * longer than the heartbeat timeout (a long log on a slow or erroring S3), every attempt was
  * timed out and cancelled after at most one batch, and the import crawled on under a growing
- * retry backoff (found by test/faults). A live attempt now always says so; a dead worker still
- * stops heartbeating, which is what the timeout is for.
+ * retry backoff (found by test/faults). validateImport (reading a snapshot through an erroring
+ * S3) livelocked the same way. A live attempt now always says so; a dead worker still stops
+ * heartbeating, which is what the timeout is for.
  */
 import { Context } from '@temporalio/activity';
 
