@@ -13,8 +13,13 @@
  *   another table's folder are reported too, with `nestedIn` naming the enclosing table.
  *   Data folders of a Delta/Iceberg table are never reported as Parquet folders.
  * - Folders without any object (empty folders) do not exist in an object listing: not reported.
+ * - A folder holding several formats is one entry: `formats` lists each found (Delta, Iceberg,
+ *   Parquet data files) and `kind` is the primary one, Delta > Iceberg > Parquet (seed 004).
+ * - Iceberg tables report their format version, current snapshot id and number of snapshots, read
+ *   from the metadata file that `version-hint.text` names, else the highest-numbered one.
  */
 import pLimit from 'p-limit';
+import { z } from 'zod';
 import { errorPayload } from '../common/errors';
 import { LOG_DIR, parseLogPath } from '../delta/log-path';
 import { DeltaTable } from '../delta/table';
@@ -37,8 +42,13 @@ export interface DiscoveredTable {
   sizeBytes: number | null;
   /** Where numFiles/sizeBytes came from (delta: crc or snapshot; others: the listing). */
   statsSource: 'crc' | 'snapshot' | 'listing' | null;
+  /** Every format found in the folder, primary first. */
+  formats: DiscoveredKind[];
   /** Iceberg: newest metadata file name. */
   latestMetadata: string | null;
+  iceberg: { formatVersion: number; currentSnapshotId: number | null; numSnapshots: number } | null;
+  /** Plain Parquet: the Hive partition columns (`k=v/` folders), in folder order. */
+  partitionColumns: string[];
   error: { type: string; message: string } | null;
 }
 
@@ -51,6 +61,9 @@ export interface DiscoverOptions {
 const DEFAULT_CONCURRENCY = 8;
 const ICEBERG_METADATA = /\.metadata\.json$/;
 const HIVE_PARTITION = /^[^=/]+=[^/]*$/;
+const FORMAT_ORDER: readonly DiscoveredKind[] = ['delta', 'iceberg', 'parquet'];
+/** `v12.metadata.json` (Hadoop tables) or `00012-<uuid>.metadata.json` (catalog-written). */
+const METADATA_NUMBER = /^v?(\d+)[-.]/;
 
 const depth = (dir: string): number => (dir === '' ? 0 : dir.split('/').length);
 const isInside = (dir: string, root: string): boolean => root === '' || dir.startsWith(`${root}/`);
@@ -62,11 +75,20 @@ export function joinUri(root: string, rel: string): string {
 interface Listing {
   delta: Set<string>;
   iceberg: Map<string, string>;
-  parquet: Map<string, { files: number; bytes: number }>;
+  parquet: Map<string, { files: number; bytes: number; partitionColumns: string[] }>;
+  versionHints: Set<string>;
+}
+
+/** The newer of two metadata file names: by their number when both have one, else by name. */
+function newerMetadata(a: string, b: string): string {
+  const na = METADATA_NUMBER.exec(a);
+  const nb = METADATA_NUMBER.exec(b);
+  if (na && nb && Number(na[1]) !== Number(nb[1])) return Number(na[1]) > Number(nb[1]) ? a : b;
+  return a > b ? a : b;
 }
 
 async function scan(store: ObjectStore): Promise<Listing> {
-  const out: Listing = { delta: new Set(), iceberg: new Map(), parquet: new Map() };
+  const out: Listing = { delta: new Set(), iceberg: new Map(), parquet: new Map(), versionHints: new Set() };
   for await (const meta of store.list('')) {
     const segs = meta.path.split('/');
     const logIdx = segs.indexOf(LOG_DIR);
@@ -82,14 +104,19 @@ async function scan(store: ObjectStore): Promise<Listing> {
     if (segs.length >= 2 && segs[segs.length - 2] === 'metadata' && ICEBERG_METADATA.test(name)) {
       const dir = segs.slice(0, -2).join('/');
       const prev = out.iceberg.get(dir);
-      if (prev === undefined || name > prev) out.iceberg.set(dir, name);
+      out.iceberg.set(dir, prev === undefined ? name : newerMetadata(prev, name));
+      continue;
+    }
+    if (segs.length >= 2 && segs[segs.length - 2] === 'metadata' && name === 'version-hint.text') {
+      out.versionHints.add(segs.slice(0, -2).join('/'));
       continue;
     }
     if (name.endsWith('.parquet')) {
       const dirSegs = segs.slice(0, -1);
       const firstPart = dirSegs.findIndex((s) => HIVE_PARTITION.test(s));
       const dir = (firstPart >= 0 ? dirSegs.slice(0, firstPart) : dirSegs).join('/');
-      const agg = out.parquet.get(dir) ?? { files: 0, bytes: 0 };
+      const partitionColumns = firstPart >= 0 ? dirSegs.slice(firstPart).map((d) => d.split('=')[0]) : [];
+      const agg = out.parquet.get(dir) ?? { files: 0, bytes: 0, partitionColumns };
       agg.files++;
       agg.bytes += meta.size;
       out.parquet.set(dir, agg);
@@ -113,9 +140,39 @@ const blank = (
   numFiles: null,
   sizeBytes: null,
   statsSource: null,
+  formats: [kind],
   latestMetadata: null,
+  iceberg: null,
+  partitionColumns: [],
   error: null,
 });
+
+const IcebergMetadataSchema = z.object({
+  'format-version': z.number().int(),
+  'current-snapshot-id': z.number().nullish(),
+  snapshots: z.array(z.unknown()).nullish(),
+});
+
+/** Format version and snapshots of an Iceberg table; failures are recorded, not thrown. */
+async function describeIceberg(store: ObjectStore, t: DiscoveredTable, hasHint: boolean): Promise<void> {
+  const dir = t.path === '' ? 'metadata' : `${t.path}/metadata`;
+  try {
+    if (hasHint) {
+      const hint = (await store.get(`${dir}/version-hint.text`)).toString('utf8').trim();
+      if (/^\d+$/.test(hint)) t.latestMetadata = `v${hint}.metadata.json`;
+    }
+    const json: unknown = JSON.parse((await store.get(`${dir}/${t.latestMetadata}`)).toString('utf8'));
+    const m = IcebergMetadataSchema.parse(json);
+    const current = m['current-snapshot-id'];
+    t.iceberg = {
+      formatVersion: m['format-version'],
+      currentSnapshotId: current === undefined || current === null || current === -1 ? null : current,
+      numSnapshots: m.snapshots?.length ?? 0,
+    };
+  } catch (e) {
+    if (t.kind === 'iceberg') t.error = errorPayload(e);
+  }
+}
 
 /** Version, newest checkpoint and size of one Delta table; failures are recorded, not thrown. */
 async function describeDelta(t: DiscoveredTable): Promise<void> {
@@ -157,15 +214,23 @@ export async function discoverInStore(
   };
   const wanted = (dir: string): boolean => opts.recursive === true || depth(dir) <= 1;
   const found: DiscoveredTable[] = [];
+  const formatsOf = (dir: string): DiscoveredKind[] =>
+    FORMAT_ORDER.filter((k) =>
+      k === 'delta' ? l.delta.has(dir) : k === 'iceberg' ? l.iceberg.has(dir) : l.parquet.has(dir),
+    );
   for (const dir of l.delta) {
     const parent = enclosing(dir);
     if (!wanted(dir) || (parent !== null && !opts.recursive)) continue;
-    found.push(blank('delta', joinUri(rootUri, dir), dir, parent));
+    const t = blank('delta', joinUri(rootUri, dir), dir, parent);
+    t.formats = formatsOf(dir);
+    t.latestMetadata = l.iceberg.get(dir) ?? null;
+    found.push(t);
   }
   for (const [dir, latest] of l.iceberg) {
     const parent = enclosing(dir);
     if (l.delta.has(dir) || !wanted(dir) || (parent !== null && !opts.recursive)) continue;
     const t = blank('iceberg', joinUri(rootUri, dir), dir, parent);
+    t.formats = formatsOf(dir);
     t.latestMetadata = latest;
     t.statsSource = null;
     found.push(t);
@@ -175,12 +240,18 @@ export async function discoverInStore(
     const t = blank('parquet', joinUri(rootUri, dir), dir, null);
     t.numFiles = agg.files;
     t.sizeBytes = agg.bytes;
+    t.partitionColumns = agg.partitionColumns;
     t.statsSource = 'listing';
     found.push(t);
   }
   found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.kind < b.kind ? -1 : 1));
   const limit = pLimit(opts.concurrency ?? DEFAULT_CONCURRENCY);
-  await Promise.all(found.filter((t) => t.kind === 'delta').map((t) => limit(() => describeDelta(t))));
+  await Promise.all([
+    ...found.filter((t) => t.kind === 'delta').map((t) => limit(() => describeDelta(t))),
+    ...found
+      .filter((t) => t.latestMetadata !== null)
+      .map((t) => limit(() => describeIceberg(store, t, l.versionHints.has(t.path)))),
+  ]);
   return found;
 }
 
