@@ -58,12 +58,15 @@ export const stateLines = (s: SnapshotJson, format: ResponseFormat): string[] =>
   metadataLine(s.metadata, format, { version: s.version, size: s.sizeBytes, numFiles: s.numFiles }),
 ];
 
-/** True when the table can only be read correctly by a Delta reader (deletion vectors, column mapping). */
+/** True when only a Delta reader reads the table right: deletion vectors, column mapping, timestamp_ntz or variant types. */
 export function needsDeltaFormat(s: Pick<SnapshotJson, 'protocol' | 'metadata'>): boolean {
   const features = s.protocol.readerFeatures ?? [];
   const conf = s.metadata.configuration ?? {};
   const mapping = conf['delta.columnMapping.mode'];
+  // Types the parquet format's schema cannot carry: its clients reject the table.
+  const types = /"type":"(timestamp_ntz|variant)"/.test(s.metadata.schemaString.replace(/\s+/g, ''));
   return (
+    types ||
     features.includes('deletionVectors') ||
     conf['delta.enableDeletionVectors'] === 'true' ||
     (mapping !== undefined && mapping !== null && mapping !== 'none')

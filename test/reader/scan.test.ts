@@ -7,7 +7,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { batchRows, openSnapshot } from '../../reader/snapshot';
 import { allFixtureTables, fixture } from '../support/env';
-import { TOO_LARGE, importFixture, runOracle, testCatalog, type ImportedTable } from '../sharing/helpers';
+import {
+  ORACLE_CANNOT_READ,
+  TOO_LARGE,
+  importFixture,
+  runOracle,
+  testCatalog,
+  type ImportedTable,
+} from '../sharing/helpers';
 import { canonRow, sortRows } from './canon';
 import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 
@@ -91,5 +98,6 @@ test('scan() equals delta-rs at the latest and a middle version of every fixture
   }
   if (unreadable.length) console.log(`delta-rs cannot read: ${unreadable.join(', ')}`);
   expect(failures).toEqual([]);
-  expect(compared).toBeGreaterThan(0);
+  expect(unreadable.filter((id) => !ORACLE_CANNOT_READ[id.split('@')[0]])).toEqual([]);
+  expect(compared).toBeGreaterThan(100);
 });

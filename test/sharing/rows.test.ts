@@ -6,6 +6,7 @@
  */
 import { allFixtureTables, fixture } from '../support/env';
 import {
+  ORACLE_CANNOT_READ,
   TOO_LARGE,
   importFixture,
   runOracle,
@@ -16,9 +17,6 @@ import {
 } from './helpers';
 
 jest.setTimeout(600_000);
-
-/** Fixtures delta-rs itself cannot read (nothing to compare against), with the reason. */
-const ORACLE_CANNOT_READ: Record<string, string> = {};
 
 let served: Served;
 const tables: ImportedTable[] = [];
