@@ -57,7 +57,10 @@ export function register(program: Command): void {
     .alias('migration-status')
     .alias('info')
     .description('Import status per catalog table: versions, source lag, last run and run history')
-    .requiredOption('--catalog <url>', 'catalog URL (sqlite path/URL or postgresql://)')
+    .requiredOption(
+      '--catalog <url>',
+      'catalog URL: sqlite:///file.db, duckdb:///file.duckdb, postgresql://u@host:5432/db?schema=s, mysql://u@host:3306/db',
+    )
     .option('--table <id|name>', 'only this table')
     .option('--runs <n>', 'runs listed per table', parseNonNegativeInt('--runs'), DEFAULT_RUN_HISTORY)
     .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))
@@ -66,8 +69,8 @@ export function register(program: Command): void {
         const store = await openCatalog(o.catalog);
         try {
           const tables = await catalogStatus(store, { table: o.table, runLimit: o.runs });
-          if (o.format === 'json') printJson({ tables });
-          else process.stdout.write(renderStatus(tables));
+          if (o.format === 'json') printJson({ engine: store.dialect, tables });
+          else process.stdout.write(`Catalog engine: ${store.dialect}\n\n${renderStatus(tables)}`);
           return 0;
         } finally {
           await store.close();
