@@ -29,13 +29,20 @@ export function renderDiscovered(root: string, tables: DiscoveredTable[]): strin
         t.error !== null
           ? `  ✗ delta    ${where}${nested}: ${t.error.type}: ${t.error.message}`
           : `  ✓ delta    ${where}${nested}: version ${cell(t.latestVersion)}, checkpoint ${cell(t.latestCheckpoint)}, ` +
-              `${cell(t.numFiles)} file(s), ${cell(t.sizeBytes)} bytes (from ${t.statsSource})`,
+              `${cell(t.numFiles)} file(s), ${cell(t.sizeBytes)} bytes (from ${t.statsSource})` +
+              (t.formats.length > 1 ? `; formats ${t.formats.join(', ')}, primary delta` : ''),
       );
     } else if (t.kind === 'iceberg') {
-      lines.push(`  - iceberg  ${where}${nested}: not a Delta table (latest metadata ${t.latestMetadata})`);
+      const ice = t.iceberg;
+      lines.push(
+        ice === null
+          ? `  ✗ iceberg  ${where}${nested}: ${t.error?.type ?? 'Error'}: ${t.error?.message ?? 'unreadable metadata'}`
+          : `  - iceberg  ${where}${nested}: not a Delta table (Iceberg v${ice.formatVersion}, ${ice.numSnapshots} snapshot(s), current ${cell(ice.currentSnapshotId)}, ${t.latestMetadata})`,
+      );
     } else {
       lines.push(
-        `  - parquet  ${where}: plain Parquet folder, not a table (${t.numFiles} file(s), ${t.sizeBytes} bytes)`,
+        `  - parquet  ${where}: plain Parquet folder, not a table (${t.numFiles} file(s), ${t.sizeBytes} bytes` +
+          `${t.partitionColumns.length ? `, partitioned by ${t.partitionColumns.join(', ')}` : ''}); \`deltasql convert ${where} --to delta\` makes it one`,
       );
     }
   }

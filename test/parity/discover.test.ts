@@ -23,7 +23,7 @@ beforeAll(() => {
   place('delta-rs/table-with-dv-small', 'sales/nested_tbl');
   place('delta-rs/simple_table_with_checkpoint', 'deep/a/b/tbl');
   put('ice/metadata/v1.metadata.json', '{}');
-  put('ice/metadata/v2.metadata.json', '{}');
+  put('ice/metadata/v2.metadata.json', '{"format-version":2,"current-snapshot-id":-1,"snapshots":[]}');
   put('ice/data/00000-0-data.parquet', 'PAR1');
   put('plain/a.parquet', 'PAR1aaaa');
   put('plain/year=2020/b.parquet', 'PAR1bb');
@@ -108,7 +108,9 @@ describe('discoverTables on a local tree', () => {
     const h = await runCli(['discover', root]);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain(`Found 3 Delta table(s) under ${root}`);
-    expect(h.stdout).toContain('  - iceberg  ice: not a Delta table (latest metadata v2.metadata.json)');
+    expect(h.stdout).toContain(
+      '  - iceberg  ice: not a Delta table (Iceberg v2, 0 snapshot(s), current -, v2.metadata.json)',
+    );
     expect(h.stdout).toContain('  - parquet  plain: plain Parquet folder, not a table (2 file(s), 14 bytes)');
     expect(h.stdout).toMatch(
       / ✓ delta {4}sales: version 4, checkpoint -, \d+ file\(s\), \d+ bytes \(from snapshot\)/,
