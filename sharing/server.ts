@@ -50,7 +50,7 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
   const secret = o.secret ?? randomBytes(32);
   const signer = new UrlSigner(o.urlTtlSeconds ?? 900, secret);
   const pages = new PageTokens(secret);
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, forceCloseConnections: true });
   const recipients = new WeakMap<FastifyRequest, Recipient>();
   const stores = new Map<string, ObjectStore>();
 
