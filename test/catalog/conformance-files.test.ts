@@ -92,9 +92,16 @@ describe.each([
     );
     // No version: the latest, like snapshot.
     expect(await store.files(t.tableId, {})).toEqual(latestPaths);
-    // By timestamp: the newest version whose commit timestamp is <= the timestamp.
-    for (const ts of new Set(timestamps.values())) {
-      const resolved = Math.max(...[...timestamps].filter(([, x]) => x <= ts).map(([v]) => v));
+    // By timestamp, as Spark resolves it: commit timestamps are monotonized first
+    // (m_v = max(ts_v, m_{v-1} + 1)), then the newest version whose m is <= the timestamp.
+    const monotonized = new Map<number, number>();
+    let prev = -Infinity;
+    for (const [v, x] of [...timestamps].sort((a, b) => a[0] - b[0])) {
+      prev = Math.max(x, prev + 1);
+      monotonized.set(v, prev);
+    }
+    for (const ts of new Set(monotonized.values())) {
+      const resolved = Math.max(...[...monotonized].filter(([, x]) => x <= ts).map(([v]) => v));
       expect(await store.files(t.tableId, { timestamp: ts })).toEqual(
         await store.files(t.tableId, { version: resolved }),
       );
@@ -102,7 +109,7 @@ describe.each([
     // Same errors as snapshot.
     expect(await errorType(store.files(t.tableId, { version: h.latest + 1 }))).toBe('VersionNotFound');
     expect(await errorType(store.files(t.tableId, { version: h.first - 1 }))).toBe('VersionNotFound');
-    const firstTs = Math.min(...timestamps.values());
+    const firstTs = Math.min(...monotonized.values());
     expect(await errorType(store.files(t.tableId, { timestamp: firstTs - 1 }))).toBe('VersionNotFound');
     expect(await errorType(store.snapshot(t.tableId, { version: h.latest + 1, includeFiles: false }))).toBe(
       'VersionNotFound',
