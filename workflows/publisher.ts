@@ -19,14 +19,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey } from '@temporalio/common';
 import type { createPublishActivities } from '../activities/publish-activities';
 import { ACTIVITY_RETRY } from './retry';
-import { SA_TABLE } from './search-attributes';
-
-export const SA_PUBLISHED_VERSION = defineSearchAttributeKey('DeltaPublishedVersion', 'INT');
-/** Versions committed but not yet published (DOUBLE: the dev server allows only three INT attributes). */
-export const SA_PUBLISH_LAG = defineSearchAttributeKey('DeltaPublishLag', 'DOUBLE');
+import { SA_PUBLISHED_VERSION, SA_PUBLISH_LAG, SA_TABLE } from './search-attributes';
 
 export interface PublisherInput {
   /** Catalog URL without its password (common/credentials.ts). */

@@ -9,6 +9,10 @@ export const SA_IMPORTED_VERSION = defineSearchAttributeKey('DeltaImportedVersio
 export const SA_TARGET_VERSION = defineSearchAttributeKey('DeltaTargetVersion', 'INT');
 export const SA_PHASE = defineSearchAttributeKey('DeltaPhase', 'KEYWORD');
 export const SA_LAG_SECONDS = defineSearchAttributeKey('DeltaLagSeconds', 'DOUBLE');
+/** SQL-primary tables: the newest version published to `_delta_log`. */
+export const SA_PUBLISHED_VERSION = defineSearchAttributeKey('DeltaPublishedVersion', 'INT');
+/** Committed versions not yet published (a Double: the dev server allows only 3 Int attributes). */
+export const SA_PUBLISH_LAG = defineSearchAttributeKey('DeltaPublishLag', 'DOUBLE');
 
 export const ALL_SEARCH_ATTRIBUTES = [
   SA_TABLE,
@@ -16,4 +20,6 @@ export const ALL_SEARCH_ATTRIBUTES = [
   SA_TARGET_VERSION,
   SA_PHASE,
   SA_LAG_SECONDS,
+  SA_PUBLISHED_VERSION,
+  SA_PUBLISH_LAG,
 ];
