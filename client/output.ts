@@ -3,7 +3,8 @@
  * success prints to stdout; failure exits 1 (or the code the command chose) and prints
  * `{"error": {"type", "message"}}` on stdout with --json, else one line on stderr.
  */
-import { errorPayload } from '../common/errors';
+import type { z } from 'zod';
+import { DeltaSqlError, errorPayload } from '../common/errors';
 
 export class ExitCode extends Error {
   constructor(readonly code: number) {
@@ -37,4 +38,15 @@ export function parseNonNegativeInt(name: string) {
     if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
     return Number(value);
   };
+}
+
+/** Options read by commander, checked with zod: the first problems become one InvalidArgument. */
+export function parseOptions<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success)
+    throw new DeltaSqlError(
+      'InvalidArgument',
+      parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  return parsed.data;
 }

@@ -23,7 +23,7 @@ import {
   convertToDeltaWorkflow,
 } from '../../workflows/convert-table';
 import { absoluteSource, newRunId, unwrapFailure } from '../import-client';
-import { printJson, runAction } from '../output';
+import { printJson, parseOptions, runAction } from '../output';
 import { openTemporal } from '../temporal';
 import { convertToIceberg, formatIcebergSummary } from '../convert-iceberg';
 
@@ -59,13 +59,7 @@ export function register(program: Command): void {
     .action(async (source: string, raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const parsed = OptionsSchema.safeParse(raw);
-        if (!parsed.success)
-          throw new DeltaSqlError(
-            'InvalidArgument',
-            parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-          );
-        const o = parsed.data;
+        const o = parseOptions(OptionsSchema, raw);
         const src = absoluteSource(source);
         if (o.to === 'iceberg') {
           const r = await convertToIceberg(src, o);

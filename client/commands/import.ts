@@ -11,7 +11,6 @@ import {
   DEFAULT_CATALOG_URL,
   readEnv,
 } from '../../common/config';
-import { DeltaSqlError } from '../../common/errors';
 import { parseCatalogUrl, redactUrl, urlPassword } from '../../catalog/url';
 import { keepPasswordLocally, passwordNotSendable } from '../../common/credentials';
 import { workerLog } from '../../workers/worker';
@@ -28,7 +27,7 @@ import {
   startImport,
   stuckReason,
 } from '../import-client';
-import { ExitCode, printJson, runAction } from '../output';
+import { ExitCode, printJson, parseOptions, runAction } from '../output';
 import { progressView } from '../progress';
 import { hasWorkers, openTemporal } from '../temporal';
 
@@ -89,13 +88,7 @@ export function register(program: Command): void {
     .action(async (source: string, target: string | undefined, raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const parsed = OptionsSchema.safeParse(raw);
-        if (!parsed.success)
-          throw new DeltaSqlError(
-            'InvalidArgument',
-            parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-          );
-        const o = parsed.data;
+        const o = parseOptions(OptionsSchema, raw);
         const env = readEnv();
         const fromTarget = target ? { catalogUrl: target, table: parseCatalogUrl(target).table } : null;
         const catalogRef = absoluteCatalog(
