@@ -55,7 +55,7 @@ export function register(program: Command): void {
     )
     .requiredOption('--catalog <url>', 'catalog URL')
     .requiredOption('--table <name>', 'catalog table name')
-    .requiredOption('--location <uri>', 'table root (path, file:// or s3://)')
+    .requiredOption('--location <uri>', 'table root (path, file://, s3://, gs://, az:// or abfss://)')
     .requiredOption('--schema <file>', 'Delta schema JSON ({"type":"struct","fields":[...]})')
     .option('--partition-by <cols>', 'comma-separated partition columns')
     .option('--property <k=v>', 'table property (repeatable)', collect, [])

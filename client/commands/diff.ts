@@ -90,7 +90,7 @@ export function register(program: Command): void {
         'Parity is checked at the catalog version (the source is read at that version), so a catalog ' +
         'that is behind is lag, not drift.',
     )
-    .argument('<table-uri>', 'Delta table root (path, file:// or s3://)')
+    .argument('<table-uri>', 'Delta table root (path, file://, s3://, gs://, az:// or abfss://)')
     .requiredOption('--catalog <url>', 'catalog URL (sqlite path/URL or postgresql://)')
     .requiredOption('--table <id|name>', 'catalog table id or name')
     .option(

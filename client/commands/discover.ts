@@ -66,7 +66,7 @@ export function register(program: Command): void {
       'Find Delta tables under a folder or s3:// prefix; Iceberg tables and plain Parquet folders are ' +
         'flagged as such. Without --recursive only the root and its direct children are searched.',
     )
-    .argument('<root>', 'folder, file:// or s3://bucket/prefix')
+    .argument('<root>', 'folder, file://, or an s3://, gs:// or az:// bucket/prefix')
     .option('--recursive', 'search every depth, including tables nested inside other tables')
     .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))
     .option('--import', 'import every Delta table found (one parent workflow, a child import per table)')

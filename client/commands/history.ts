@@ -29,7 +29,7 @@ export function register(program: Command): void {
   program
     .command('history')
     .description('List the versions of a Delta table, newest first')
-    .argument('<table-uri>', 'table location: path, file:// or s3:// URI')
+    .argument('<table-uri>', 'table location: path, file://, s3://, gs://, az:// or abfss:// URI')
     .option('--limit <n>', 'only the newest N versions')
     .option('--json', 'print JSON')
     .action(async (uri: string, o: { limit?: string; json?: boolean }) => {

@@ -55,7 +55,7 @@ export function register(program: Command): void {
   program
     .command('import')
     .description(
-      'Import a Delta table (local path, file:// or s3://) into a SQL catalog through a Temporal workflow',
+      'Import a Delta table (local path, file://, s3://, gs://, az:// or abfss://) into a SQL catalog through a Temporal workflow',
     )
     .argument('<source>', 'Delta table URI')
     .argument('[target]', 'seed-style target deltasql://postgres/<db>/<schema>/<table>')

@@ -102,7 +102,7 @@ export function register(program: Command): void {
   program
     .command('snapshot')
     .description('Print the state of a Delta table at a version (from the log, or from a catalog)')
-    .argument('[table-uri]', 'table location: path, file:// or s3:// URI')
+    .argument('[table-uri]', 'table location: path, file://, s3://, gs://, az:// or abfss:// URI')
     .option('--version <n>', 'version to read (default: latest)')
     .option('--timestamp <ts>', 'newest version at or before this time (ISO-8601 or epoch ms)')
     .option('--json', 'print the snapshot JSON contract')

@@ -35,7 +35,7 @@ export function register(program: Command): void {
         '(parts, sidecars), consistent _last_checkpoint, .crc agreement, readable files. ' +
         'Exit 0 healthy, 2 unhealthy, 1 error.',
     )
-    .argument('<table-uri>', 'Delta table root (path, file:// or s3://)')
+    .argument('<table-uri>', 'Delta table root (path, file://, s3://, gs://, az:// or abfss://)')
     .addOption(new Option('--format <format>', 'report format').choices(['human', 'json']).default('human'))
     .action(async (uri: string, o: { format: 'human' | 'json' }) => {
       await runAction(o.format === 'json', async () => {
