@@ -5,8 +5,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { compareCatalogs, type CatalogComparison } from '../../catalog/migrate/compare';
-import { DeltaSqlError } from '../../common/errors';
-import { printJson, runAction } from '../output';
+import { parseOptions, printJson, runAction } from '../output';
 
 const OptionsSchema = z.object({
   from: z.string().min(1),
@@ -54,13 +53,8 @@ export function registerCompare(catalog: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const p = OptionsSchema.safeParse(raw);
-        if (!p.success)
-          throw new DeltaSqlError(
-            'InvalidArgument',
-            p.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-          );
-        const c = await compareCatalogs(p.data.from, p.data.to);
+        const o = parseOptions(OptionsSchema, raw);
+        const c = await compareCatalogs(o.from, o.to);
         if (json) printJson(c);
         else process.stdout.write(formatComparison(c) + '\n');
         return c.equal ? 0 : EXIT_DIFFERENT;

@@ -11,10 +11,9 @@ import { z } from 'zod';
 import { dryRun, type DryRunTable } from '../../catalog/migrate/plan';
 import { readEnv } from '../../common/config';
 import { keepPasswordLocally } from '../../common/credentials';
-import { DeltaSqlError } from '../../common/errors';
 import { catalogMigrateWorkflow, type CatalogMigrateResult } from '../../workflows/catalog-migrate';
 import { unwrapFailure } from '../import-client';
-import { printJson, runAction } from '../output';
+import { parseOptions, printJson, runAction } from '../output';
 import { openTemporal } from '../temporal';
 import { registerCompare } from './catalog-compare';
 
@@ -119,13 +118,7 @@ export function register(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const p = OptionsSchema.safeParse(raw);
-        if (!p.success)
-          throw new DeltaSqlError(
-            'InvalidArgument',
-            p.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-          );
-        const o = p.data;
+        const o = parseOptions(OptionsSchema, raw);
         if (o.dryRun) {
           const t = await dryRun(o.from, o.to, o);
           if (json) printJson({ dryRun: true, tables: t });

@@ -19,7 +19,7 @@ import { checkpointPath } from '../../delta/checkpoint-writer';
 import { exportProgressQuery, exportTableWorkflow } from '../../workflows';
 import type { ExportProgress, ExportResult } from '../../workflows/export-table';
 import { absoluteCatalog, absoluteSource, unwrapFailure } from '../import-client';
-import { printJson, runAction } from '../output';
+import { parseOptions as parseCliOptions, printJson, runAction } from '../output';
 import { openTemporal } from '../temporal';
 
 const int = z.coerce.number().int().nonnegative();
@@ -40,18 +40,13 @@ export const ExportOptionsSchema = z.object({
 export type ExportOptions = z.infer<typeof ExportOptionsSchema>;
 
 export function parseOptions(raw: Record<string, unknown>): ExportOptions {
-  const p = ExportOptionsSchema.safeParse(raw);
-  if (!p.success)
-    throw new DeltaSqlError(
-      'InvalidArgument',
-      p.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  if (!p.data.checkpoints && p.data.checkpointInterval !== undefined)
+  const o = parseCliOptions(ExportOptionsSchema, raw);
+  if (!o.checkpoints && o.checkpointInterval !== undefined)
     throw new DeltaSqlError(
       'InvalidArgument',
       '--checkpoint-interval and --no-checkpoints are mutually exclusive',
     );
-  return p.data;
+  return o;
 }
 
 /** The catalog reference as given (it may carry a password: never put it in a workflow). */

@@ -8,10 +8,9 @@ import { z } from 'zod';
 import { DEFAULT_CATALOG_URL, readEnv, type DeltaSqlEnv } from '../../common/config';
 import { urlPassword } from '../../catalog/url';
 import { passwordNotSendable } from '../../common/credentials';
-import { DeltaSqlError } from '../../common/errors';
 import type { FollowStatus } from '../../workflows/sync-types';
 import { absoluteCatalog, unwrapFailure } from '../import-client';
-import { printJson, runAction } from '../output';
+import { parseOptions, printJson, runAction } from '../output';
 import {
   createSyncSchedule,
   describeSyncSchedule,
@@ -55,17 +54,6 @@ const FollowOptions = ImportKnobs.extend({
   pollInterval: z.string().default(DEFAULT_POLL_INTERVAL),
   wait: z.boolean().default(true),
 });
-
-function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    throw new DeltaSqlError(
-      'InvalidArgument',
-      r.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  }
-  return r.data;
-}
 
 const catalogOf = (o: { catalog?: string }, env: DeltaSqlEnv): string =>
   o.catalog ?? env.DELTASQL_CATALOG ?? DEFAULT_CATALOG_URL;
@@ -122,7 +110,7 @@ export function register(program: Command): void {
     .action(async (source: string, raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const o = parse(ScheduleOptions, raw);
+        const o = parseOptions(ScheduleOptions, raw);
         const everyMs = parseDuration('--every', o.every, MIN_SCHEDULE_INTERVAL_MS);
         await withSession(json, async (s, env) => {
           if (urlPassword(absoluteCatalog(catalogOf(o, env))) !== null)
@@ -150,7 +138,7 @@ export function register(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        parse(Common, raw);
+        parseOptions(Common, raw);
         await withSession(json, async (s) => {
           const rows = await listSyncSchedules(s.client);
           if (json) printJson(rows);
@@ -168,7 +156,7 @@ export function register(program: Command): void {
     .action(async (ref: string, raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const o = parse(Common, raw);
+        const o = parseOptions(Common, raw);
         await withSession(json, async (s, env) => {
           const d = await describeSyncSchedule(s.client, env, resolveScheduleId(ref, catalogOf(o, env)));
           if (json) printJson(d);
@@ -188,7 +176,7 @@ export function register(program: Command): void {
       .action(async (ref: string, raw: Record<string, unknown>) => {
         const json = raw.format === 'json';
         await runAction(json, async () => {
-          const o = parse(Common.extend({ note: z.string().optional() }), raw);
+          const o = parseOptions(Common.extend({ note: z.string().optional() }), raw);
           await withSession(json, async (s, env) => {
             const id = resolveScheduleId(ref, catalogOf(o, env));
             await scheduleOp(s.client, id, op as ScheduleOp, o.note);
@@ -210,7 +198,7 @@ export function register(program: Command): void {
     .action(async (source: string, raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const o = parse(FollowOptions, raw);
+        const o = parseOptions(FollowOptions, raw);
         const pollIntervalMs = parseDuration('--poll-interval', o.pollInterval, MIN_POLL_INTERVAL_MS);
         await withSession(json, async (s, env) => {
           if (urlPassword(catalogOf(o, env)) !== null && !(s.runsWorker && o.wait))
@@ -247,7 +235,7 @@ export function register(program: Command): void {
     .action(async (ref: string, raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const o = parse(Common, raw);
+        const o = parseOptions(Common, raw);
         await withSession(json, async (s, env) => {
           const st = await followStatus(s.client, resolveFollowId(ref, catalogOf(o, env)));
           if (json) printJson(st);
@@ -265,7 +253,7 @@ export function register(program: Command): void {
     .action(async (ref: string, raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
-        const o = parse(Common, raw);
+        const o = parseOptions(Common, raw);
         await withSession(json, async (s, env) => {
           const id = resolveFollowId(ref, catalogOf(o, env));
           await stopFollow(s.client, id);
