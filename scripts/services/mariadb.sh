@@ -56,7 +56,9 @@ SQL
 }
 
 start() {
-  if alive && user_ok; then log "mariadb already serving on $host:$port"; return 0; fi
+  # A server on the port that takes the test user is reused, like every other service (another
+  # checkout's instance has its socket elsewhere, so the socket check alone would miss it).
+  if user_ok; then log "mariadb already serving on $host:$port"; return 0; fi
   install
   init_datadir
   if ! alive; then
