@@ -37,9 +37,13 @@ function numbered(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** `pg` reports a connection lost under a client with these messages and no error code. */
+const CONNECTION_LOST = /Connection terminated|connection error and is not queryable/;
+
 export function isUnavailable(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'));
+  if (typeof code === 'string') return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
+  return e instanceof Error && CONNECTION_LOST.test(e.message);
 }
 
 function wrap(e: unknown, where: string): never {
@@ -247,6 +251,14 @@ export class PostgresDriver extends PgBase {
     } catch (e) {
       wrap(e, this.where);
     }
+    // A checked-out client has no pool listener: a server restart between two statements would
+    // emit an unhandled 'error' and kill the process. Keep the error; the next query reports it,
+    // and the broken client is destroyed on release instead of going back to the pool.
+    let broken: Error | undefined;
+    const onError = (e: Error): void => {
+      broken = e;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const out = await fn(new PgTx(client, this.schema, this.where));
@@ -257,7 +269,8 @@ export class PostgresDriver extends PgBase {
       if (isDeltaSqlError(e)) throw e;
       wrap(e, this.where);
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      client.release(broken);
     }
   }
   async close(): Promise<void> {
