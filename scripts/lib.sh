@@ -35,8 +35,10 @@ wait_until() {
 # pid_alive PIDFILE: the recorded process is still running.
 pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# pid_on_port PORT: pid of the process listening on a loopback TCP port (for servers started by hand).
-pid_on_port() { ss -ltnpH "sport = :$1" 2>/dev/null | grep -oE 'pid=[0-9]+' | head -1 | cut -d= -f2; }
+# pid_on_port PORT: pid of the process listening on a loopback TCP port (for servers started by hand);
+# prints nothing and succeeds when nothing listens (grep finding no pid must not fail a caller's
+# `set -e -o pipefail`: "stop" of a service that is not running is not an error).
+pid_on_port() { ss -ltnpH "sport = :$1" 2>/dev/null | grep -oE 'pid=[0-9]+' | head -1 | cut -d= -f2 || true; }
 
 # stop_pid NAME PID: TERM, wait up to 15 s, then KILL.
 stop_pid() {

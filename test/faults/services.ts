@@ -127,13 +127,8 @@ export async function startTemporalServer(port: number): Promise<TemporalServer>
   const script = path.join(REPO, 'scripts', 'services', 'temporal.sh');
   const db = path.join(REPO, '.deltasql', 'temporal', `faults-${port}.db`);
   const args = ['--port', String(port), '--db-filename', db];
-  // `temporal.sh stop` exits non-zero when nothing listens on the port: ask `status` first.
   const stop = async (): Promise<void> => {
-    const serving = await run('bash', [script, 'status', ...args]).then(
-      () => true,
-      () => false,
-    );
-    if (serving) await run('bash', [script, 'stop', ...args]);
+    await run('bash', [script, 'stop', ...args]);
   };
   await stop();
   for (const f of [db, `${db}-shm`, `${db}-wal`]) fs.rmSync(f, { force: true });
