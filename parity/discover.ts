@@ -46,7 +46,8 @@ export interface DiscoveredTable {
   formats: DiscoveredKind[];
   /** Iceberg: newest metadata file name. */
   latestMetadata: string | null;
-  iceberg: { formatVersion: number; currentSnapshotId: number | null; numSnapshots: number } | null;
+  /** `currentSnapshotId` is the exact int64 as decimal digits (ids past 2^53 lose digits as numbers). */
+  iceberg: { formatVersion: number; currentSnapshotId: string | null; numSnapshots: number } | null;
   /** Plain Parquet: the Hive partition columns (`k=v/` folders), in folder order. */
   partitionColumns: string[];
   error: { type: string; message: string } | null;
@@ -147,6 +148,7 @@ const blank = (
   error: null,
 });
 
+const CURRENT_SNAPSHOT_DIGITS = /"current-snapshot-id"\s*:\s*(-?\d+)/;
 const IcebergMetadataSchema = z.object({
   'format-version': z.number().int(),
   'current-snapshot-id': z.number().nullish(),
@@ -161,12 +163,14 @@ async function describeIceberg(store: ObjectStore, t: DiscoveredTable, hasHint: 
       const hint = (await store.get(`${dir}/version-hint.text`)).toString('utf8').trim();
       if (/^\d+$/.test(hint)) t.latestMetadata = `v${hint}.metadata.json`;
     }
-    const json: unknown = JSON.parse((await store.get(`${dir}/${t.latestMetadata}`)).toString('utf8'));
-    const m = IcebergMetadataSchema.parse(json);
-    const current = m['current-snapshot-id'];
+    const text = (await store.get(`${dir}/${t.latestMetadata}`)).toString('utf8');
+    const m = IcebergMetadataSchema.parse(JSON.parse(text));
+    // The only top-level key of that name (snapshots and refs say "snapshot-id"): its exact digits.
+    const current = CURRENT_SNAPSHOT_DIGITS.exec(text)?.[1];
     t.iceberg = {
       formatVersion: m['format-version'],
-      currentSnapshotId: current === undefined || current === null || current === -1 ? null : current,
+      currentSnapshotId:
+        m['current-snapshot-id'] == null || current === undefined || current === '-1' ? null : current,
       numSnapshots: m.snapshots?.length ?? 0,
     };
   } catch (e) {
@@ -214,9 +218,14 @@ export async function discoverInStore(
   };
   const wanted = (dir: string): boolean => opts.recursive === true || depth(dir) <= 1;
   const found: DiscoveredTable[] = [];
+  // A table holds parquet when its folder or a subfolder (pyiceberg's data/) that belongs to no
+  // nested table does.
+  const withParquet = new Set<string>();
+  for (const p of l.parquet.keys())
+    withParquet.add(l.delta.has(p) || l.iceberg.has(p) ? p : (enclosing(p) ?? p));
   const formatsOf = (dir: string): DiscoveredKind[] =>
     FORMAT_ORDER.filter((k) =>
-      k === 'delta' ? l.delta.has(dir) : k === 'iceberg' ? l.iceberg.has(dir) : l.parquet.has(dir),
+      k === 'delta' ? l.delta.has(dir) : k === 'iceberg' ? l.iceberg.has(dir) : withParquet.has(dir),
     );
   for (const dir of l.delta) {
     const parent = enclosing(dir);
