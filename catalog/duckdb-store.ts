@@ -83,6 +83,20 @@ function appendValue(a: DuckDBAppender, type: string, v: SqlValue | undefined): 
   }
 }
 
+/** Close an appender whose rows must never reach the table (best effort: the write already failed). */
+function discard(a: DuckDBAppender): void {
+  try {
+    a.clear();
+  } catch {
+    /* nothing buffered */
+  }
+  try {
+    a.closeSync();
+  } catch {
+    /* already closed */
+  }
+}
+
 /** Statements on the shared connection with the mutex already held: used inside a transaction. */
 class DuckConn implements SqlDriver {
   readonly dialect = 'duckdb' as const;
@@ -169,10 +183,13 @@ class DuckConn implements SqlDriver {
         a.endRow();
       }
       a.flushSync();
+      a.closeSync();
     } catch (e) {
+      // A failed flush leaves the rows in the appender; closing (or the garbage collector's
+      // destroy, at some later moment) would flush them again and abort whichever transaction
+      // is then open on the shared connection. Drop them first, then close.
+      if (a) discard(a);
       wrap(e, this.file);
-    } finally {
-      a?.closeSync();
     }
   }
   async closeValidity(

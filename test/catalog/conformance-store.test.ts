@@ -52,10 +52,6 @@ let nameSeq = 0;
 const fresh = (tag: string): string => `${tag}-${++nameSeq}`;
 
 describe.each(engines)('%s catalog', (dialect, makeUrl) => {
-  // Known DuckDB driver bug: after a write that failed mid-transaction, a later transaction on the
-  // shared connection now and then finds it "aborted (please ROLLBACK)". These two retry-after-failure
-  // tests are flaky there until the driver is fixed; they run on every other engine.
-  const retryTest = dialect === 'duckdb' ? test.skip : test;
   let store: SqlCatalogStore;
   beforeAll(async () => {
     store = await openCatalog(makeUrl());
@@ -93,92 +89,86 @@ describe.each(engines)('%s catalog', (dialect, makeUrl) => {
     expect(await store.snapshot(t.tableId, { includeFiles: true })).toEqual(await h.table.snapshot());
   });
 
-  retryTest(
-    'prepared batches: written as the table continues, reusable after a failed write, checked on overlap and gaps',
-    async () => {
-      const root = fixture('delta-rs/simple_table');
-      const h = await loadHistory(root);
-      const t = await store.ensureTable({ location: root, name: fresh('prepared') });
-      const first = store.prepareVersions(t.tableId, h.commits.slice(0, 2));
-      const rest = store.prepareVersions(t.tableId, h.commits.slice(2));
-      // Not the next version yet: the slow path names the gap, and the prepared rows stay intact.
-      await expect(store.writeVersions(t.tableId, rest)).rejects.toMatchObject({ type: 'LogGap' });
-      expect(await store.writeVersions(t.tableId, first)).toMatchObject({
-        versionsWritten: 2,
-        versionsSkipped: 0,
-      });
-      expect(await store.writeVersions(t.tableId, rest)).toMatchObject({
-        versionsWritten: h.commits.length - 2,
-        versionsSkipped: 0,
-      });
-      // A retry of an already written batch is an idempotent no-op, via the content hashes.
-      expect(await store.writeVersions(t.tableId, rest)).toMatchObject({
-        versionsWritten: 0,
-        versionsSkipped: h.commits.length - 2,
-      });
-      expect(await store.snapshot(t.tableId, { includeFiles: true })).toEqual(await h.table.snapshot());
-      for (let v = 0; v <= h.latest; v++) {
-        expect(await store.commitLines(t.tableId, v)).toEqual(h.commits[v].actions.map((a) => a.raw));
-      }
-      expect(() => store.prepareVersions(t.tableId, [h.commits[0], h.commits[2]])).toThrow(
-        expect.objectContaining({ type: 'InvalidArgument' }),
-      );
-      await expect(store.writeVersions('other-table', first)).rejects.toMatchObject({
-        type: 'InvalidArgument',
-      });
-    },
-  );
+  test('prepared batches: written as the table continues, reusable after a failed write, checked on overlap and gaps', async () => {
+    const root = fixture('delta-rs/simple_table');
+    const h = await loadHistory(root);
+    const t = await store.ensureTable({ location: root, name: fresh('prepared') });
+    const first = store.prepareVersions(t.tableId, h.commits.slice(0, 2));
+    const rest = store.prepareVersions(t.tableId, h.commits.slice(2));
+    // Not the next version yet: the slow path names the gap, and the prepared rows stay intact.
+    await expect(store.writeVersions(t.tableId, rest)).rejects.toMatchObject({ type: 'LogGap' });
+    expect(await store.writeVersions(t.tableId, first)).toMatchObject({
+      versionsWritten: 2,
+      versionsSkipped: 0,
+    });
+    expect(await store.writeVersions(t.tableId, rest)).toMatchObject({
+      versionsWritten: h.commits.length - 2,
+      versionsSkipped: 0,
+    });
+    // A retry of an already written batch is an idempotent no-op, via the content hashes.
+    expect(await store.writeVersions(t.tableId, rest)).toMatchObject({
+      versionsWritten: 0,
+      versionsSkipped: h.commits.length - 2,
+    });
+    expect(await store.snapshot(t.tableId, { includeFiles: true })).toEqual(await h.table.snapshot());
+    for (let v = 0; v <= h.latest; v++) {
+      expect(await store.commitLines(t.tableId, v)).toEqual(h.commits[v].actions.map((a) => a.raw));
+    }
+    expect(() => store.prepareVersions(t.tableId, [h.commits[0], h.commits[2]])).toThrow(
+      expect.objectContaining({ type: 'InvalidArgument' }),
+    );
+    await expect(store.writeVersions('other-table', first)).rejects.toMatchObject({
+      type: 'InvalidArgument',
+    });
+  });
 
-  retryTest(
-    'an error thrown by the baseline action stream leaves nothing visible; a retry succeeds',
-    async () => {
-      const root = fixture('delta-rs/simple_table_with_checkpoint');
-      const dt = await DeltaTable.open(root);
-      const cps = await dt.checkpoints();
-      expect(cps.length).toBeGreaterThan(0);
-      const cp = cps[cps.length - 1];
-      const t = await store.ensureTable({ location: root, name: fresh('baseline') });
-      const actions = await collect(dt.checkpointActions(cp));
-      expect(actions.length).toBeGreaterThan(3);
-      async function* failing(): AsyncIterable<LogAction> {
-        yield* actions.slice(0, 3);
-        throw new Error('storage went away');
-      }
-      const base = { version: cp.version, timestamp: 1234, file: cp.files[0].path };
-      await expect(store.writeBaseline(t.tableId, base, failing())).rejects.toThrow('storage went away');
-      const empty = await rowCounts(store, t.tableId);
-      expect(Object.values(empty).every((n) => n === 0)).toBe(true);
-      expect((await store.findTable(t.tableId))?.lastVersion).toBeNull();
+  test('an error thrown by the baseline action stream leaves nothing visible; a retry succeeds', async () => {
+    const root = fixture('delta-rs/simple_table_with_checkpoint');
+    const dt = await DeltaTable.open(root);
+    const cps = await dt.checkpoints();
+    expect(cps.length).toBeGreaterThan(0);
+    const cp = cps[cps.length - 1];
+    const t = await store.ensureTable({ location: root, name: fresh('baseline') });
+    const actions = await collect(dt.checkpointActions(cp));
+    expect(actions.length).toBeGreaterThan(3);
+    async function* failing(): AsyncIterable<LogAction> {
+      yield* actions.slice(0, 3);
+      throw new Error('storage went away');
+    }
+    const base = { version: cp.version, timestamp: 1234, file: cp.files[0].path };
+    await expect(store.writeBaseline(t.tableId, base, failing())).rejects.toThrow('storage went away');
+    const empty = await rowCounts(store, t.tableId);
+    expect(Object.values(empty).every((n) => n === 0)).toBe(true);
+    expect((await store.findTable(t.tableId))?.lastVersion).toBeNull();
 
-      const ts = (await dt.snapshot({ version: cp.version })).timestamp;
-      const ok = await store.writeBaseline(t.tableId, { ...base, timestamp: ts }, dt.checkpointActions(cp));
-      expect(ok.versionsWritten).toBe(1);
-      expect(ok.counts.add).toBe(actions.filter((a) => a.type === 'add').length);
-      const after = await store.findTable(t.tableId);
-      expect(after).toMatchObject({
-        firstVersion: cp.version,
-        baselineVersion: cp.version,
-        lastVersion: cp.version,
-      });
-      expect(await store.snapshot(t.tableId, { includeFiles: true })).toEqual(
-        await dt.snapshot({ version: cp.version }),
-      );
-      await expect(
-        store.snapshot(t.tableId, { version: cp.version - 1, includeFiles: false }),
-      ).rejects.toMatchObject({
-        type: 'VersionNotFound',
-      });
-      // Same baseline again: skipped; different content: conflict; commits before it: refused.
-      const counts = await rowCounts(store, t.tableId);
-      expect((await store.writeBaseline(t.tableId, base, dt.checkpointActions(cp))).versionsSkipped).toBe(1);
-      expect(await rowCounts(store, t.tableId)).toEqual(counts);
-      await expect(store.writeBaseline(t.tableId, base, failing2(actions))).rejects.toMatchObject({
-        type: 'VersionConflict',
-      });
-      const early = await collect(dt.commits(0, 1));
-      await expect(store.writeVersions(t.tableId, early)).rejects.toMatchObject({ type: 'InvalidArgument' });
-    },
-  );
+    const ts = (await dt.snapshot({ version: cp.version })).timestamp;
+    const ok = await store.writeBaseline(t.tableId, { ...base, timestamp: ts }, dt.checkpointActions(cp));
+    expect(ok.versionsWritten).toBe(1);
+    expect(ok.counts.add).toBe(actions.filter((a) => a.type === 'add').length);
+    const after = await store.findTable(t.tableId);
+    expect(after).toMatchObject({
+      firstVersion: cp.version,
+      baselineVersion: cp.version,
+      lastVersion: cp.version,
+    });
+    expect(await store.snapshot(t.tableId, { includeFiles: true })).toEqual(
+      await dt.snapshot({ version: cp.version }),
+    );
+    await expect(
+      store.snapshot(t.tableId, { version: cp.version - 1, includeFiles: false }),
+    ).rejects.toMatchObject({
+      type: 'VersionNotFound',
+    });
+    // Same baseline again: skipped; different content: conflict; commits before it: refused.
+    const counts = await rowCounts(store, t.tableId);
+    expect((await store.writeBaseline(t.tableId, base, dt.checkpointActions(cp))).versionsSkipped).toBe(1);
+    expect(await rowCounts(store, t.tableId)).toEqual(counts);
+    await expect(store.writeBaseline(t.tableId, base, failing2(actions))).rejects.toMatchObject({
+      type: 'VersionConflict',
+    });
+    const early = await collect(dt.commits(0, 1));
+    await expect(store.writeVersions(t.tableId, early)).rejects.toMatchObject({ type: 'InvalidArgument' });
+  });
 
   test('writing the same versions twice changes nothing; changed content is a VersionConflict; gaps are refused', async () => {
     const root = fixture('delta-rs/simple_table');
