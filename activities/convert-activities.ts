@@ -13,6 +13,8 @@ import {
   planConversion,
   readFooterBatch,
 } from '../formats/convert-to-delta';
+import { LOG_DIR } from '../delta/log-path';
+import { probeWritable } from '../storage/probe-writable';
 import { openStore } from '../storage/uri';
 import type { ActivityDeps } from './deps';
 import { guarded } from './failures';
@@ -27,7 +29,12 @@ export interface ConvertBatchArgs {
 export function createConvertActivities(_deps: ActivityDeps) {
   return {
     async planConvert(args: { source: string; partitionBy?: string[] }): Promise<ConversionPlan> {
-      return guarded(() => planConversion(openStore(args.source), { partitionBy: args.partitionBy }));
+      return guarded(async () => {
+        const store = openStore(args.source);
+        const plan = await planConversion(store, { partitionBy: args.partitionBy });
+        await probeWritable(store, LOG_DIR);
+        return plan;
+      });
     },
     async convertFooterBatch(args: ConvertBatchArgs): Promise<BatchSummary> {
       return guarded(async () => {

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { DeltaSqlError } from '../../common/errors';
 import type { FileJson, SnapshotJson } from '../../delta/snapshot-json';
 import type { ObjectStore } from '../../storage/object-store';
+import { probeWritable } from '../../storage/probe-writable';
 import { displayPath, isNotFound } from '../../storage/storage-error';
 import { readParquetMetadata } from '../../delta/parquet-stream';
 import { isUuid, uuidFromText } from '../deterministic-uuid';
@@ -238,6 +239,7 @@ export async function convertDeltaToIceberg(
     dryRun: opts.dryRun === true,
   };
   if (lastVersion !== null && lastVersion >= target) return out;
+  if (opts.dryRun !== true) await probeWritable(store, METADATA_DIR);
   const versions =
     lastVersion === null
       ? [target]

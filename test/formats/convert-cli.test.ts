@@ -98,3 +98,22 @@ test('a --partition-by that does not match the folders is refused before anythin
   expect(JSON.parse(r.stdout).error).toMatchObject({ type: 'InvalidArgument' });
   expect(fs.existsSync(path.join(other, '_delta_log'))).toBe(false);
 });
+
+test('an unwritable destination is a DestinationNotWritable error at once, with nothing written', async () => {
+  const blocked = path.join(s.tmp, 'blocked');
+  fs.cpSync(src, blocked, { recursive: true });
+  fs.rmSync(path.join(blocked, '_delta_log'), { recursive: true, force: true });
+  // Root ignores permission bits; a regular file where the log folder goes stops every writer.
+  fs.writeFileSync(path.join(blocked, '_delta_log'), 'not a folder');
+  const before = fs.readdirSync(blocked, { recursive: true }).sort();
+  const t0 = Date.now();
+  const r = await s.h.withWorker(() => runCli(['convert', blocked, '--to', 'delta', '--format', 'json']));
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout).error).toMatchObject({
+    type: 'DestinationNotWritable',
+    message: expect.stringContaining(`${blocked}/_delta_log`),
+  });
+  expect(Date.now() - t0).toBeLessThan(30_000); // non-retryable: no retry policy spinning
+  expect(fs.readdirSync(blocked, { recursive: true }).sort()).toEqual(before);
+  expect(fs.readFileSync(path.join(blocked, '_delta_log'), 'utf8')).toBe('not a folder');
+});

@@ -169,3 +169,34 @@ print(json.dumps({}))
   expect(r.v1.rows).toBe(5);
   expect(r.v2.rows).toBe(4);
 });
+
+test('an unwritable destination is refused, and a failed metadata write leaves no Iceberg table', async () => {
+  const blocked = path.join(dir, 'blocked');
+  fs.cpSync(fixture('delta-rs/simple_table'), blocked, { recursive: true });
+  fs.writeFileSync(path.join(blocked, 'metadata'), 'not a folder');
+  const r = await runCli(['convert', blocked, '--to', 'iceberg', '--format', 'json']);
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout).error).toMatchObject({
+    type: 'DestinationNotWritable',
+    message: expect.stringContaining(`${blocked}/metadata`),
+  });
+  expect(fs.readFileSync(path.join(blocked, 'metadata'), 'utf8')).toBe('not a folder');
+
+  // The metadata file is written last, put-if-absent: when it cannot be, no version hint points
+  // anywhere and readers see no table; a re-run then completes it.
+  const late = path.join(dir, 'late');
+  fs.cpSync(fixture('delta-rs/simple_table'), late, { recursive: true });
+  fs.mkdirSync(path.join(late, 'metadata', 'v1.metadata.json'), { recursive: true });
+  const failed = await runCli(['convert', late, '--to', 'iceberg', '--format', 'json']);
+  expect(failed.code).toBe(1);
+  expect(JSON.parse(failed.stdout).error.type).toBe('VersionConflict');
+  expect(fs.existsSync(path.join(late, 'metadata', 'version-hint.text'))).toBe(false);
+  fs.rmdirSync(path.join(late, 'metadata', 'v1.metadata.json'));
+  const ok = await runCli(['convert', late, '--to', 'iceberg', '--format', 'json']);
+  expect(ok.code).toBe(0);
+  const v = JSON.parse(ok.stdout).snapshots[0].deltaVersion as number;
+  const judged = await runPython<Record<string, Record<string, unknown>>>(COMPARE, {
+    tables: [{ name: 'late', path: late, version: v, metadata: latestMetadata(late) }],
+  });
+  expect(judged.late).toMatchObject({ same_rows: true, same_columns: true });
+});
