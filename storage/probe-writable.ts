@@ -12,7 +12,8 @@ import { StorageError } from './storage-error';
 export async function probeWritable(store: ObjectStore, dir: string): Promise<void> {
   const probe = `${dir}/.deltasql-probe-${randomBytes(6).toString('hex')}`;
   try {
-    await store.putIfAbsent(probe, '');
+    // Not empty: the S3 SDK sends no Content-Length for an empty body and warns on stdout.
+    await store.putIfAbsent(probe, 'deltasql write probe');
     await store.delete(probe);
   } catch (e) {
     if (isDeltaSqlError(e) && !(e instanceof StorageError)) throw e;
