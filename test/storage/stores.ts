@@ -104,3 +104,30 @@ export function removeLocalRoots(): void {
   for (const dir of localRoots.values()) fs.rmSync(dir, { recursive: true, force: true });
   localRoots.clear();
 }
+
+/**
+ * delta-rs `storage_options` that point it at the kind's emulator. GCS: object_store reads a
+ * service-account file whose `gcs_base_url` names fake-gcs-server and `disable_oauth` skips
+ * tokens (written under `dir`). Azure: the Azurite account, key and blob endpoint.
+ */
+export function deltaRsOptions(kind: 'gcs' | 'azure', dir: string): Record<string, string> {
+  if (kind === 'gcs') {
+    const file = path.join(dir, 'fake-gcs-service-account.json');
+    const account = {
+      gcs_base_url: GCS_ENDPOINT,
+      disable_oauth: true,
+      client_email: '',
+      private_key: '',
+      private_key_id: '',
+    };
+    fs.writeFileSync(file, JSON.stringify(account));
+    return { google_service_account: file };
+  }
+  const part = (k: string): string => new RegExp(`${k}=([^;]+)`).exec(AZURE_CONNECTION_STRING)?.[1] ?? '';
+  return {
+    azure_storage_account_name: part('AccountName'),
+    azure_storage_account_key: part('AccountKey'),
+    azure_storage_endpoint: part('BlobEndpoint'),
+    azure_allow_http: 'true',
+  };
+}
