@@ -80,7 +80,8 @@ export function asAsyncBuffer(src: ByteSource): AsyncBuffer {
       if (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && u.buffer instanceof ArrayBuffer) {
         return u.buffer;
       }
-      return u.slice().buffer as ArrayBuffer;
+      // A copy: Buffer's slice() is a view, whose .buffer is the whole (pooled) backing store.
+      return new Uint8Array(u).buffer;
     },
   };
 }
