@@ -65,7 +65,7 @@ export const version = 5;
 export const name = 'raw_commits_cascade';
 export const statements: readonly MigrationStatement[] = [
   `ALTER TABLE {T:dl_table_versions} ADD COLUMN commit_size BIGINT`,
-  `ALTER TABLE {T:dl_table_versions} ADD COLUMN commit_sha256 TEXT`,
+  `ALTER TABLE {T:dl_table_versions} ADD COLUMN commit_sha256 {TEXT}`,
   `ALTER TABLE {T:dl_table_versions} ADD COLUMN commit_framing {TEXT}`,
   ...cascade,
 ];

@@ -4,6 +4,7 @@
  * physical tuning that exists in one engine only (PostgreSQL storage options) is a
  * `DialectStatement`, skipped elsewhere and skipped when the server lacks the feature.
  */
+import { DeltaSqlError } from '../../common/errors';
 import type { SqlDialect, SqlDriver } from '../sql';
 import * as m001 from './001_initial';
 import * as m002 from './002_time_travel_indexes';
@@ -62,28 +63,53 @@ export async function runMigrations(driver: SqlDriver, upTo: number = LATEST_MIG
       // Serialise concurrent migrators of the same catalog.
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('deltasql_migrations'))`);
     }
-    await tx.exec(
-      expandTypes(
-        `CREATE TABLE IF NOT EXISTS {T:dl_schema_migrations} (version BIGINT PRIMARY KEY, name {TEXT} NOT NULL, applied_at BIGINT NOT NULL)`,
-        tx.dialect,
-      ),
-    );
-    const rows = await tx.query(`SELECT version FROM {T:dl_schema_migrations}`);
-    const done = new Set(rows.map((r) => Number(r.version)));
-    const applied: number[] = [];
-    for (const m of MIGRATIONS) {
-      if (m.version > upTo || done.has(m.version)) continue;
-      for (const s of m.statements) {
-        const sql = await statementFor(tx, s);
-        if (sql !== null) await tx.exec(expandTypes(sql, tx.dialect));
-      }
-      await tx.query(`INSERT INTO {T:dl_schema_migrations} (version, name, applied_at) VALUES (?, ?, ?)`, [
-        m.version,
-        m.name,
-        Date.now(),
-      ]);
-      applied.push(m.version);
-    }
-    return applied;
+    // MySQL DDL commits implicitly, so only a named lock (held by this session; server-wide, as
+    // the advisory lock above is database-wide) serialises concurrent migrators there.
+    if (tx.dialect === 'mysql') return withMysqlLock(tx, () => applyMigrations(tx, upTo));
+    return applyMigrations(tx, upTo);
   });
+}
+
+/** How long a migrator waits for another one on MySQL before giving up. */
+const MYSQL_LOCK_SECONDS = 120;
+const MYSQL_LOCK = `'deltasql_migrations'`;
+
+async function withMysqlLock<T>(tx: SqlDriver, fn: () => Promise<T>): Promise<T> {
+  const got = await tx.query(`SELECT GET_LOCK(${MYSQL_LOCK}, ?) AS ok`, [MYSQL_LOCK_SECONDS]);
+  if (Number(got[0]?.ok) !== 1)
+    throw new DeltaSqlError(
+      'CatalogUnavailable',
+      `another process has been migrating this catalog's schema for ${MYSQL_LOCK_SECONDS} s`,
+    );
+  try {
+    return await fn();
+  } finally {
+    await tx.query(`SELECT RELEASE_LOCK(${MYSQL_LOCK}) AS ok`);
+  }
+}
+
+async function applyMigrations(tx: SqlDriver, upTo: number): Promise<number[]> {
+  await tx.exec(
+    expandTypes(
+      `CREATE TABLE IF NOT EXISTS {T:dl_schema_migrations} (version BIGINT PRIMARY KEY, name {TEXT} NOT NULL, applied_at BIGINT NOT NULL)`,
+      tx.dialect,
+    ),
+  );
+  const rows = await tx.query(`SELECT version FROM {T:dl_schema_migrations}`);
+  const done = new Set(rows.map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version > upTo || done.has(m.version)) continue;
+    for (const s of m.statements) {
+      const sql = await statementFor(tx, s);
+      if (sql !== null) await tx.exec(expandTypes(sql, tx.dialect));
+    }
+    await tx.query(`INSERT INTO {T:dl_schema_migrations} (version, name, applied_at) VALUES (?, ?, ?)`, [
+      m.version,
+      m.name,
+      Date.now(),
+    ]);
+    applied.push(m.version);
+  }
+  return applied;
 }
