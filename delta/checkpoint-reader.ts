@@ -4,7 +4,8 @@
  * ranged reads and decoded page by page in row batches (parquet-stream.ts), so memory is bounded by
  * a batch, not by the row group or the checkpoint (delta-rs writes 1M rows as one row group).
  * Each row becomes a LogAction whose `raw` is the row's JSON with nulls dropped (map entries keep
- * their null values: a null partition value is data) and int64 as numbers (checkpoint-rows.ts).
+ * their null values: a null partition value is data) and int64 as numbers (checkpoint-rows.ts);
+ * `stats_parsed` is rebuilt into the `stats` JSON text, exactly (stats-parsed.ts).
  */
 import { compressors } from 'hyparquet-compressors';
 import { DeltaSqlError } from '../common/errors';
@@ -17,6 +18,7 @@ import { lineAction } from './commit-reader';
 import { byteChunks, streamLines } from './line-reader';
 import { SIDECAR_DIR } from './log-path';
 import { type ByteSource, parquetRowBatches, readParquetMetadata } from './parquet-stream';
+import { statsDecoder } from './stats-parsed';
 import type { CheckpointRef } from './table';
 
 const EMPTY_ROW: Record<string, unknown> = {};
@@ -94,6 +96,7 @@ async function* parquetActions(src: ByteSource, file: string, counter: Counter):
     compressors,
     assemble: assembleCleanRows,
     flatLeaves: hasCleanPlan,
+    decoder: statsDecoder,
   });
   let rowStart = 0;
   for (;;) {

@@ -6,10 +6,13 @@
  * (kept inside map-typed fields, where a null partition value is data), int64 as numbers, in schema
  * order, so JSON.stringify gives exactly the bytes the generic path gave. Shapes other than
  * structs, primitives, maps and 3-level lists of primitives fall back to the generic path.
+ * `add.stats_parsed` becomes `add.stats` (stats-parsed.ts): the JSON text, exact, when the row has
+ * no `stats` of its own; the typed struct itself is not kept (stats is the protocol's field).
  */
-import type { SchemaTree } from 'hyparquet';
+import type { SchemaElement, SchemaTree } from 'hyparquet';
 import { isListLike, isMapLike } from './hyparquet-internals';
 import { type ColumnBatch, Missing, assembleColumn } from './parquet-stream';
+import { isStatsParsedPath, statsFromAssembled, statsLeafJson, statsText } from './stats-parsed';
 
 /** Delta's map-typed fields: their entries are data, so null values inside them are kept. */
 export const MAP_FIELDS = new Set(['partitionValues', 'tags', 'configuration', 'options']);
@@ -44,7 +47,8 @@ const cleanLeaf = (v: unknown): unknown =>
  * hyparquet's nested rows, in which a struct's presence shows as a one-element wrapper.
  */
 type Plan =
-  | { kind: 'leaf'; leaf: number }
+  | { kind: 'leaf'; leaf: number; /** Under stats_parsed: rendered as stats JSON. */ stats?: SchemaElement }
+  | { kind: 'stats'; inner: Plan }
   | {
       kind: 'struct';
       optional: boolean;
@@ -63,6 +67,9 @@ interface Field {
   name: string;
   plan: Plan;
 }
+
+/** The field a stats_parsed value lands in; a non-null `stats` of the same row wins. */
+const STATS = 'stats';
 interface ColumnPlan {
   root: Plan;
   /** Dotted leaf paths in cursor order. */
@@ -80,14 +87,24 @@ const isPrimitiveLeaf = (s: SchemaTree | undefined): s is SchemaTree =>
   s !== undefined && s.children.length === 0 && !isRepeated(s);
 
 /** A plan for the node, or null when it needs hyparquet's generic assembly. */
-function planNode(s: SchemaTree, leaves: string[], flat: boolean[], parentLevel: number): Plan | null {
+function planNode(
+  s: SchemaTree,
+  leaves: string[],
+  flat: boolean[],
+  parentLevel: number,
+  inStats = false,
+): Plan | null {
   if (isRepeated(s)) return null;
   const keepNull = MAP_FIELDS.has(s.element.name);
   const level = parentLevel + (isOptional(s) ? 1 : 0);
+  if (!inStats && s.path.length === 2 && isStatsParsedPath(s.path)) {
+    const inner = planNode(s, leaves, flat, parentLevel, true);
+    return inner && { kind: 'stats', inner };
+  }
   if (s.children.length === 0) {
     leaves.push(s.path.join('.'));
     flat.push(true);
-    return { kind: 'leaf', leaf: leaves.length - 1 };
+    return { kind: 'leaf', leaf: leaves.length - 1, stats: inStats ? s.element : undefined };
   }
   if (isListLike(s)) {
     const element = s.children[0].children[0];
@@ -115,7 +132,7 @@ function planNode(s: SchemaTree, leaves: string[], flat: boolean[], parentLevel:
   const first = leaves.length;
   const fields: Field[] = [];
   for (const child of s.children) {
-    const plan = planNode(child, leaves, flat, level);
+    const plan = planNode(child, leaves, flat, level, inStats);
     if (!plan) return null;
     fields.push({ name: child.element.name, plan });
   }
@@ -158,7 +175,12 @@ function build(plan: Plan, cur: unknown[]): unknown {
     case 'leaf': {
       const v = cur[plan.leaf];
       if (v instanceof Missing) return null;
+      if (plan.stats) return statsLeafJson(plan.stats, v) ?? null;
       return v === null || v === undefined ? v : cleanLeaf(v);
+    }
+    case 'stats': {
+      const v = build(plan.inner, cur);
+      return v === undefined || v === null ? v : statsText(v);
     }
     case 'struct': {
       if (plan.optional) {
@@ -172,7 +194,9 @@ function build(plan: Plan, cur: unknown[]): unknown {
       for (const f of plan.fields) {
         const v = build(f.plan, cur);
         if (v === undefined || (v === null && !plan.keepNull)) continue;
-        out[f.name] = v;
+        if (f.plan.kind === 'stats') {
+          if (out[STATS] === undefined) out[STATS] = v;
+        } else out[f.name] = v;
       }
       return out;
     }
@@ -224,9 +248,18 @@ export function assembleCleanRows(columns: readonly ColumnBatch[], n: number): R
     const keepNull = MAP_FIELDS.has(c.name);
     if (!plan) {
       const data = assembleColumn(c);
+      const statsSchema = c.schema.children.find((x) => isStatsParsedPath(x.path));
       for (let i = 0; data && i < n; i++) {
         const v = data[i];
-        if (v !== null && v !== undefined) rows[i][c.name] = cleanValue(v, keepNull);
+        if (v === null || v === undefined) continue;
+        const parsed = statsSchema && (v as Record<string, unknown>)[statsSchema.element.name];
+        const value = cleanValue(v, keepNull) as Record<string, unknown>;
+        if (statsSchema) {
+          delete value[statsSchema.element.name];
+          const stats = statsFromAssembled(statsSchema, parsed);
+          if (value[STATS] === undefined && stats !== undefined) value[STATS] = stats;
+        }
+        rows[i][c.name] = value;
       }
       continue;
     }

@@ -66,6 +66,8 @@ export interface RowBatchOptions {
    * (see Missing) rather than hyparquet's nested rows. Only for a custom `assemble`.
    */
   flatLeaves?: (topLevel: SchemaTree) => boolean;
+  /** Adjust a leaf's decoder (e.g. keep some typed values raw); default: hyparquet's conversions. */
+  decoder?: (d: ColumnDecoder) => ColumnDecoder;
   /** Tests shrink these to exercise window refills and split page headers. */
   windowBytes?: number;
   headerProbeBytes?: number;
@@ -383,7 +385,7 @@ export async function* parquetRowBatches(
       if (chunk.file_path) throw new Error('column chunks in external files are not supported');
       if (!meta) throw new Error('column chunk without metadata');
       const schemaPath = getTreePath(schema, meta.path_in_schema);
-      const decoder: ColumnDecoder = {
+      const base: ColumnDecoder = {
         pathInSchema: meta.path_in_schema,
         element: schemaPath[schemaPath.length - 1].element,
         schemaPath,
@@ -391,6 +393,7 @@ export async function* parquetRowBatches(
         ...meta,
         parsers: DEFAULT_PARSERS,
       };
+      const decoder = opts.decoder ? opts.decoder(base) : base;
       const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
       const end = start + Number(meta.total_compressed_size);
       const valueOrMissing =

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { SchemaTree } from 'hyparquet';
 import { parquetMetadata, parquetSchema } from 'hyparquet';
 import type { LogAction } from '../../delta/actions';
+import { toLogAction } from '../../delta/action-parse';
 import { hasCleanPlan } from '../../delta/checkpoint-rows';
 import { readCheckpoint } from '../../delta/checkpoint-reader';
 import type { CheckpointRef } from '../../delta/table';
@@ -33,6 +34,24 @@ function parquetLogFiles(dir: string, out: string[] = []): string[] {
   return out.sort();
 }
 
+/**
+ * `add.stats_parsed` is not kept: the reader turns it into `add.stats` when the row has none
+ * (test/delta/stats-parsed.test.ts judges that text). Here the oracle drops it, and a stats text
+ * the oracle row lacks is dropped from the streamed action, so the rest is compared byte for byte.
+ */
+function reparse(a: LogAction, edit: (add: Record<string, unknown>) => void): LogAction {
+  if (a.type !== 'add') return a;
+  const obj = JSON.parse(a.raw) as { add: Record<string, unknown> };
+  edit(obj.add);
+  return toLogAction(obj, JSON.stringify(obj), a.seq);
+}
+const withoutStatsParsed = (a: LogAction): LogAction =>
+  a.type === 'add' && a.raw.includes('"stats_parsed"') ? reparse(a, (b) => delete b.stats_parsed) : a;
+const withoutRebuiltStats = (a: LogAction, oracle: LogAction | undefined): LogAction =>
+  a.type === 'add' && oracle?.type === 'add' && oracle.body.stats == null && a.body.stats != null
+    ? reparse(a, (b) => delete b.stats)
+    : a;
+
 /** Read one parquet file of a _delta_log as if it were a classic checkpoint. */
 async function readAsCheckpoint(file: string): Promise<LogAction[]> {
   const at = file.lastIndexOf(`${path.sep}_delta_log${path.sep}`);
@@ -52,8 +71,8 @@ test('every fixture checkpoint and sidecar yields the same actions as the generi
   let actions = 0;
   let built = 0;
   for (const file of files) {
-    const expected = await wholeFileActions(file);
-    const got = await readAsCheckpoint(file);
+    const expected = (await wholeFileActions(file)).map(withoutStatsParsed);
+    const got = (await readAsCheckpoint(file)).map((a, i) => withoutRebuiltStats(a, expected[i]));
     // A V2 checkpoint's sidecars follow its own rows.
     expect({ file, actions: got.slice(0, expected.length) }).toEqual({ file, actions: expected });
     actions += expected.length;
