@@ -10,12 +10,13 @@ import {
   BlobSASPermissions,
   BlobServiceClient,
   type ContainerClient,
+  RestError,
   type StoragePipelineOptions,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { DeltaSqlError } from '../common/errors';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
-import { type CloudStoreOptions, withRetry } from './retry';
+import { type CloudStoreOptions, type HttpFailure, withRetry } from './retry';
 import { StorageError, displayPath, isDeniedStatus } from './storage-error';
 
 const PAGE_SIZE = 5000;
@@ -82,6 +83,12 @@ function statusOf(e: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
+/** RestError keeps the answer as `response`, with its headers. */
+const failureOf = (e: unknown): HttpFailure => ({
+  status: statusOf(e),
+  retryAfter: e instanceof RestError ? e.response?.headers.get('retry-after') : undefined,
+});
+
 /** The whole body of a download response. */
 async function drain(body: NodeJS.ReadableStream | undefined): Promise<Buffer> {
   if (!body) return Buffer.alloc(0);
@@ -106,7 +113,7 @@ export class AzureStore implements ObjectStore {
   }
 
   private call<T>(op: () => Promise<T>): Promise<T> {
-    return withRetry(op, statusOf, this.opts.retry);
+    return withRetry(op, failureOf, this.opts.retry);
   }
 
   private fail(op: string, rel: string, e: unknown): StorageError {

@@ -6,7 +6,7 @@
  */
 import { type File, Storage, type StorageOptions } from '@google-cloud/storage';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
-import { type CloudStoreOptions, withRetry } from './retry';
+import { type CloudStoreOptions, type HttpFailure, withRetry } from './retry';
 import { StorageError, displayPath, isDeniedStatus } from './storage-error';
 
 const PAGE_SIZE = 1000;
@@ -50,6 +50,13 @@ function statusOf(e: unknown): number | undefined {
   return undefined;
 }
 
+/** ApiError keeps the answer as `response`, with Node's lower-cased header record. */
+function failureOf(e: unknown): HttpFailure {
+  const h = (e as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers;
+  const retryAfter = h?.['retry-after'];
+  return { status: statusOf(e), retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
+}
+
 export class GcsStore implements ObjectStore {
   readonly root: string;
   private readonly base: string;
@@ -68,7 +75,7 @@ export class GcsStore implements ObjectStore {
   }
 
   private call<T>(op: () => Promise<T>): Promise<T> {
-    return withRetry(op, statusOf, this.opts.retry);
+    return withRetry(op, failureOf, this.opts.retry);
   }
 
   private fail(op: string, rel: string, e: unknown): StorageError {

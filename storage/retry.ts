@@ -2,13 +2,18 @@
  * One retry policy for every cloud store. The SDKs' own retry loops are switched off (S3
  * maxAttempts 1, GCS autoRetry false, Azure maxTries 1) so that every store retries the same
  * failures (throttling, 5xx, dropped connections) with the same bounded, jittered exponential
- * backoff, and a test can prove it once per store through a fault proxy.
+ * backoff, and a test can prove it once per store through a fault proxy. A `Retry-After` on the
+ * failed answer (429, 503) replaces the backoff, but never beyond the policy's `maxDelayMs`: the
+ * server knows when it will have capacity again, and nothing waits longer than the policy allows.
  */
 
 export interface RetryPolicy {
   /** Total tries, the first included (>= 1). */
   attempts: number;
-  /** Backoff before retry n (1-based) is a random delay in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))]. */
+  /**
+   * Backoff before retry n (1-based) is a random delay in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))],
+   * or the answer's Retry-After when it has one, capped at maxDelayMs.
+   */
   baseDelayMs: number;
   maxDelayMs: number;
 }
@@ -21,6 +26,25 @@ export interface CloudStoreOptions {
 
 /** At most 0.2 + 0.4 + 0.8 + 1.6 = 3 s of waiting before a request is given up on (then the activity retry policy takes over). */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 3000 };
+
+/** What a store's SDK error tells about the HTTP answer (each store reads its SDK's error shape). */
+export interface HttpFailure {
+  status?: number;
+  /** The answer's Retry-After header, as sent. */
+  retryAfter?: string;
+}
+
+/**
+ * A Retry-After value as a delay in milliseconds: delta-seconds ("120") or an HTTP date (RFC 9110
+ * §10.2.3); a date in the past is 0. Undefined when absent or not one of the two forms.
+ */
+export function retryAfterMs(value: string | undefined, now: number = Date.now()): number | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = /[a-z]/i.test(v) ? Date.parse(v) : NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
 
 /** HTTP statuses a retry can cure: request timeout, throttling, server-side failures. */
 export const isRetryableStatus = (status: number | undefined): boolean =>
@@ -53,23 +77,30 @@ export function isNetworkError(e: unknown): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The wait before retry `attempt` (1-based): the server's Retry-After, else jittered backoff; at most maxDelayMs. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfter?: string): number {
+  const asked = retryAfterMs(retryAfter);
+  if (asked !== undefined) return Math.min(policy.maxDelayMs, asked);
+  return Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+}
+
 /**
- * Run `op`, retrying while `statusOf(error)` is retryable or the error is a transport failure, at
- * most `policy.attempts` times in all. The last error is rethrown unchanged for the store to type.
+ * Run `op`, retrying while the failure's status is retryable or the error is a transport failure,
+ * at most `policy.attempts` times in all. The last error is rethrown unchanged for the store to type.
  */
 export async function withRetry<T>(
   op: () => Promise<T>,
-  statusOf: (e: unknown) => number | undefined,
+  inspect: (e: unknown) => HttpFailure,
   policy: RetryPolicy = DEFAULT_RETRY,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await op();
     } catch (e) {
-      const transient = isRetryableStatus(statusOf(e)) || isNetworkError(e);
+      const failure = inspect(e);
+      const transient = isRetryableStatus(failure.status) || isNetworkError(e);
       if (!transient || attempt >= policy.attempts) throw e;
-      const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.random() * cap);
+      await sleep(retryDelayMs(policy, attempt, failure.retryAfter));
     }
   }
 }

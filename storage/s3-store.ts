@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
-import { type CloudStoreOptions, withRetry } from './retry';
+import { type CloudStoreOptions, type HttpFailure, withRetry } from './retry';
 import { StorageError, isDeniedStatus } from './storage-error';
 
 const DEFAULT_REGION = 'us-east-1';
@@ -56,6 +56,13 @@ interface AwsLikeError {
   name?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
+}
+
+/** The SDK keeps the status in `$metadata` and the raw answer (lower-cased headers) in `$response`. */
+function failureOf(e: unknown): HttpFailure {
+  const err = (e ?? {}) as AwsLikeError;
+  return { status: err.$metadata?.httpStatusCode, retryAfter: err.$response?.headers?.['retry-after'] };
 }
 
 export class S3Store implements ObjectStore {
@@ -76,7 +83,7 @@ export class S3Store implements ObjectStore {
   }
 
   private send<T>(op: () => Promise<T>): Promise<T> {
-    return withRetry(op, (e) => (e as AwsLikeError | null)?.$metadata?.httpStatusCode, this.opts.retry);
+    return withRetry(op, failureOf, this.opts.retry);
   }
 
   private fail(op: string, rel: string, e: unknown): StorageError {

@@ -1,6 +1,7 @@
 /**
  * Failure behaviour of the cloud stores, against the real emulators behind a real HTTP fault
  * proxy: throttling and 5xx answers are retried with bounded backoff (the proxy counts the tries),
+ * a Retry-After on the answer sets the wait (capped at the policy's maxDelayMs),
  * a store that keeps failing gives up after the policy's attempts with a retryable StorageError,
  * and refused credentials (403, or a wrong Azure account key) are a non-retryable StorageError
  * with `permissionDenied: true` that names the object and never the secret.
@@ -12,6 +13,8 @@ import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { CLOUD_KINDS, createBucket, storeFor, unique, upstreamOf, type StoreKind } from './stores';
 
 const POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
+/** Tiny backoff, but room for a server's Retry-After up to 1.5 s. */
+const PATIENT: RetryPolicy = { attempts: 3, baseDelayMs: 10, maxDelayMs: 1500 };
 
 async function caught(p: Promise<unknown>): Promise<StorageError> {
   try {
@@ -81,6 +84,32 @@ describe.each(CLOUD_KINDS)('%s store behind a fault proxy', (kind: StoreKind) =>
     proxy.reset();
     proxy.failNext(1, 504, 1);
     expect(await listAll(viaProxy.list('k', { startAfter: 'k1' }))).toEqual(['k2', 'k3', 'k4', 'k5']);
+  });
+
+  test('Retry-After (429, 503) sets the wait, capped at the policy maxDelayMs', async () => {
+    const store = storeFor(kind, bucket, 't', { endpoint: proxy.url, retry: PATIENT });
+    const timed = async (op: () => Promise<unknown>): Promise<number> => {
+      const t0 = Date.now();
+      await op();
+      return Date.now() - t0;
+    };
+    // Without the header the backoff is at most 10 ms; with it, the server's second.
+    proxy.failNext(1, 429);
+    expect(await timed(() => store.get('k1'))).toBeLessThan(500);
+    proxy.reset();
+    proxy.failNext(1, 429, 0, { 'Retry-After': '1' });
+    const waited = await timed(() => store.get('k1'));
+    expect([proxy.requests, waited]).toEqual([2, expect.any(Number)]);
+    expect(waited).toBeGreaterThanOrEqual(990);
+    expect(waited).toBeLessThan(PATIENT.maxDelayMs);
+    // A minute asked for is the policy's 1.5 s; the retried write lands once.
+    proxy.reset();
+    proxy.failNext(1, 503, 0, { 'Retry-After': '60' });
+    const capped = await timed(() => store.putIfAbsent('_delta_log/ra.json', 'after-wait'));
+    expect(proxy.requests).toBe(2);
+    expect(capped).toBeGreaterThanOrEqual(PATIENT.maxDelayMs - 10);
+    expect(capped).toBeLessThan(PATIENT.maxDelayMs + 1500);
+    expect((await direct.get('_delta_log/ra.json')).toString()).toBe('after-wait');
   });
 
   test('a store that keeps failing gives up after the policy attempts, quickly', async () => {

@@ -11,8 +11,11 @@ export interface FaultProxy {
   readonly url: string;
   /** Requests received since start or the last reset. */
   readonly requests: number;
-  /** Forward `skip` requests, answer the next `n` with `status`, then forward again. */
-  failNext(n: number, status: number, skip?: number): void;
+  /**
+   * Forward `skip` requests, answer the next `n` with `status` (and `headers`, e.g. Retry-After),
+   * then forward again.
+   */
+  failNext(n: number, status: number, skip?: number, headers?: Record<string, string>): void;
   /** Answer every request with `status` until reset. */
   failAll(status: number): void;
   reset(): void;
@@ -26,6 +29,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let failLeft = 0;
   let failStatus = 503;
   let always = false;
+  let failHeaders: Record<string, string> = {};
   const server = http.createServer((req, res) => {
     requests++;
     if (skipLeft > 0) skipLeft--;
@@ -34,7 +38,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       // Read the whole request first, so the client sees an answer rather than a reset socket.
       req.resume();
       req.on('end', () => {
-        res.writeHead(failStatus, { 'content-type': 'text/plain', connection: 'close' });
+        res.writeHead(failStatus, { ...failHeaders, 'content-type': 'text/plain', connection: 'close' });
         res.end(`injected ${failStatus}`);
       });
       return;
@@ -62,14 +66,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     get requests() {
       return requests;
     },
-    failNext(n, status, skip = 0) {
-      [skipLeft, failLeft, failStatus, always] = [skip, n, status, false];
+    failNext(n, status, skip = 0, headers = {}) {
+      [skipLeft, failLeft, failStatus, always, failHeaders] = [skip, n, status, false, headers];
     },
     failAll(status) {
-      [failStatus, always] = [status, true];
+      [failStatus, always, failHeaders] = [status, true, {}];
     },
     reset() {
-      [requests, skipLeft, failLeft, always] = [0, 0, 0, false];
+      [requests, skipLeft, failLeft, always, failHeaders] = [0, 0, 0, false, {}];
     },
     close: () =>
       new Promise<void>((r) => {
