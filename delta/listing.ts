@@ -1,7 +1,10 @@
 /**
  * One pass over `_delta_log/` that groups what the segment builder needs: commit files by version,
  * checkpoint files grouped into complete/incomplete checkpoints, and `.crc` files. Listing is the
- * source of truth; `_last_checkpoint` only decides where listing may start.
+ * source of truth; `_last_checkpoint` only decides where listing may start. A listing for a
+ * version range starts after `from` (S3 StartAfter) and stops at the first file past `to`, so
+ * importing range after range of a 100k-version log lists each version about once, not the
+ * whole remaining log per range.
  */
 import type { ObjectMeta, ObjectStore } from '../storage/object-store';
 import { LOG_DIR, padVersion, parseLogFile } from './log-path';
@@ -17,6 +20,8 @@ export interface IncompleteCheckpoint {
 export interface LogListing {
   /** Lowest version this listing covers (0 for a full listing). */
   from: number;
+  /** Highest version it covers (undefined: up to the latest). */
+  to?: number;
   commits: Map<number, ObjectMeta>;
   crcs: Map<number, ObjectMeta>;
   /** Complete checkpoints per version, most preferred first (UUID > multi-part > classic). */
@@ -28,7 +33,7 @@ export interface LogListing {
 
 const KIND_RANK: Record<CheckpointRef['kind'], number> = { v2: 0, 'multi-part': 1, classic: 2 };
 
-export async function listLog(store: ObjectStore, fromVersion = 0): Promise<LogListing> {
+export async function listLog(store: ObjectStore, fromVersion = 0, toVersion?: number): Promise<LogListing> {
   const commits = new Map<number, ObjectMeta>();
   const crcs = new Map<number, ObjectMeta>();
   const v2 = new Map<number, ObjectMeta[]>();
@@ -41,6 +46,8 @@ export async function listLog(store: ObjectStore, fromVersion = 0): Promise<LogL
     anyObject = true;
     const f = parseLogFile(meta);
     if (f === null || f.version < fromVersion) continue;
+    // Names are zero-padded, so every file of a later version sorts after all of `toVersion`'s.
+    if (toVersion !== undefined && f.version > toVersion) break;
     if (f.kind === 'commit') commits.set(f.version, meta);
     else if (f.kind === 'crc') crcs.set(f.version, meta);
     else if (f.kind === 'checkpoint') {
@@ -78,7 +85,7 @@ export async function listLog(store: ObjectStore, fromVersion = 0): Promise<LogL
   for (const refs of checkpoints.values()) {
     refs.sort((a, b) => KIND_RANK[a.kind] - KIND_RANK[b.kind] || b.files.length - a.files.length);
   }
-  return { from: fromVersion, commits, crcs, checkpoints, incomplete, anyObject };
+  return { from: fromVersion, to: toVersion, commits, crcs, checkpoints, incomplete, anyObject };
 }
 
 /** Newest version present in the listing (commit or checkpoint), or null when there is none. */

@@ -141,7 +141,7 @@ export class DeltaTable {
   }
 
   async checkpoints(upTo?: number): Promise<CheckpointRef[]> {
-    const listing = await listLog(this.store, 0);
+    const listing = await listLog(this.store, 0, upTo);
     return [...listing.checkpoints.entries()]
       .filter(([v, refs]) => refs.length > 0 && (upTo === undefined || v <= upTo))
       .sort((a, b) => a[0] - b[0])
@@ -171,7 +171,8 @@ export class DeltaTable {
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from) {
       throw new DeltaSqlError('InvalidArgument', `invalid commit range ${from}..${to} for ${this.root}`);
     }
-    const listing = await listLog(this.store, from);
+    // Listed from `from` up to `to` only (listing.ts): an import reads a long log range by range.
+    const listing = await listLog(this.store, from, to);
     const latest = latestVersionOf(listing, this.root);
     if (to > latest) {
       throw new DeltaSqlError(
