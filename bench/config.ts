@@ -28,6 +28,10 @@ export interface BenchConfig {
   hundredK: TableShape & { runs: number };
   copyRuns: number;
   snapshotIterations: number;
+  /** Interleaved pairs (after one warm-up pair) of the side-by-side comparisons (bench/interleave.ts). */
+  peerPairs: number;
+  /** Small generated tables for the scale-out run (discover --import). */
+  scaleOutTables: number;
   parseAdds: number;
   /** Import knobs, equal to the CLI defaults (client/commands/import.ts). */
   batchSize: number;
@@ -73,6 +77,8 @@ export const FULL: BenchConfig = {
   },
   copyRuns: 2,
   snapshotIterations: 5,
+  peerPairs: 3,
+  scaleOutTables: 200,
   parseAdds: 200_000,
   batchSize: DEFAULT_BATCH_SIZE,
   actionsPerActivity: DEFAULT_ACTIONS_PER_ACTIVITY,
@@ -115,6 +121,8 @@ export const QUICK: BenchConfig = {
   },
   copyRuns: 1,
   snapshotIterations: 3,
+  peerPairs: 3,
+  scaleOutTables: 40,
   parseAdds: 50_000,
   batchSize: DEFAULT_BATCH_SIZE,
   actionsPerActivity: DEFAULT_ACTIONS_PER_ACTIVITY,

@@ -4,9 +4,9 @@
  * Run: `npm run build && node dist/bench/parse-throughput.js [numAdds]`.
  */
 import { parseCommitText } from '../delta/commit-reader';
+import { interleave } from './interleave';
 
 const DEFAULT_ADDS = 200_000;
-const ROUNDS = 3;
 
 function syntheticCommit(n: number): string {
   const lines: string[] = [];
@@ -33,36 +33,49 @@ function syntheticCommit(n: number): string {
   return lines.join('\n') + '\n';
 }
 
-function best(fn: () => number): { seconds: number; count: number } {
-  let seconds = Infinity;
-  let count = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    const t0 = process.hrtime.bigint();
-    count = fn();
-    seconds = Math.min(seconds, Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return { seconds, count };
+const PAIRS = 5;
+
+function count(text: string, parse: (t: string) => number): { seconds: number; count: number } {
+  const t0 = process.hrtime.bigint();
+  const c = parse(text);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, count: c };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? DEFAULT_ADDS);
   const text = syntheticCommit(n);
-  const plain = best(() => {
+  const plain = (t: string): number => {
     let c = 0;
-    for (const line of text.split('\n')) if (line !== '') c += JSON.parse(line) ? 1 : 0;
+    for (const line of t.split('\n')) if (line !== '') c += JSON.parse(line) ? 1 : 0;
     return c;
+  };
+  const ours = (t: string): number => parseCommitText(t, 'synthetic.json').length;
+  const side = (parse: (t: string) => number) => async (): Promise<number> => {
+    const r = count(text, parse);
+    if (r.count !== n) throw new Error(`parsed ${r.count}, expected ${n}`);
+    return r.seconds;
+  };
+  // Interleaved (bench/interleave.ts): A = our commit reader, B = JSON.parse; B/A is our relative speed.
+  const il = await interleave({
+    pairs: PAIRS,
+    a: { name: 'commit reader', run: side(ours) },
+    b: { name: 'JSON.parse', run: side(plain) },
   });
-  const ours = best(() => parseCommitText(text, 'synthetic.json').length);
-  if (ours.count !== n || plain.count !== n)
-    throw new Error(`parsed ${ours.count}/${plain.count}, expected ${n}`);
   const result = {
     adds: n,
     bytes: Buffer.byteLength(text),
-    jsonParseAddsPerSec: Math.round(n / plain.seconds),
-    commitReaderAddsPerSec: Math.round(n / ours.seconds),
-    ratio: Number((plain.seconds / ours.seconds).toFixed(3)),
+    jsonParseAddsPerSec: Math.round(n / il.b.median),
+    commitReaderAddsPerSec: Math.round(n / il.a.median),
+    /** Median of the pairwise (JSON.parse seconds / commit reader seconds). */
+    ratio: il.speedupMedian,
+    ratioMin: il.speedupMin,
+    ratioMax: il.speedupMax,
+    noisyPairs: il.noisyPairs,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-main();
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

@@ -4,13 +4,16 @@
  * scripts/bench.sh, which starts the services, builds, and installs delta-rs first.
  *
  * Flags: --quick, --profile (CPU-profile the worker processes; slows them a little),
- * --only=full,checkpoint,snapshot,hundredk,sync,parse (subset, for iterating).
+ * --only=full,checkpoint,snapshot,hundredk,sync,parse,d2d,sqliteraw,scaleout,formats (subset, for iterating).
+ * Every import-vs-baseline figure is interleaved A B A B (bench/interleave.ts).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { FULL, QUICK } from './config';
 import { ensureDataset, type Dataset } from './datasets';
 import { p95Seconds, runExternal, type ExternalResult } from './external';
+import { describeRatio } from './interleave';
 import { machineInfo, round } from './measure';
 import { summarizeProfiles, type ProfileSummary } from './profile-summary';
 import { ensureDatabase, withDatabase } from './pg-admin';
@@ -23,13 +26,46 @@ import {
   type FullHistoryResult,
   type HundredKResult,
 } from './scenario-import';
+import { scaleOutScenario, type ScaleOutResult } from './scenario-scaleout';
 import { snapshotScenario, type SnapshotResult } from './scenario-snapshot';
+import { d2dScenario, sqliteRawScenario, type D2dResult, type SqliteRawResult } from './scenario-peers';
+import { FORMATS_FULL, FORMATS_QUICK, formatsScenario, type FormatsResult } from './scenario-formats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_ADMIN_URL = 'postgresql://deltasql:deltasql@127.0.0.1:5432/deltasql_test';
 const BENCH_DATABASE = 'deltasql_bench';
-const SCENARIOS = ['full', 'checkpoint', 'snapshot', 'hundredk', 'sync', 'parse'] as const;
+const SCENARIOS = [
+  'full',
+  'checkpoint',
+  'snapshot',
+  'hundredk',
+  'sync',
+  'parse',
+  'd2d',
+  'sqliteraw',
+  'scaleout',
+  'formats',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
+
+/** The issue-21 goals, each a ratio measured side by side (interleaved) in one run. */
+const GOALS = {
+  importCopyRatio: '<= 1.2',
+  sqliteRawRatio: '<= 1.3',
+  d2dSpeedupSqlite: '>= 1.5',
+  d2dSpeedupPostgres: '> 1',
+  checkpointCopyRatio: '<= 1.3 (1M files)',
+  peakRssMB: '<= 384',
+  sqlFilesSpeedupLatest: '>= 10',
+  sqlFilesSpeedupHistorical: '>= 10',
+  sqlSnapshotSpeedup: '>= 3',
+  commitReaderRatio: '>= 0.9',
+  hundredKVersionsSeconds: '<= 300',
+} as const;
+/** The keys a script checks in bench/results/latest.json (issue 21), in the order reported. */
+export const HEADLINE_KEYS = [...Object.keys(GOALS), 'syncLagP95Seconds'] as (
+  keyof typeof GOALS | 'syncLagP95Seconds'
+)[];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -56,6 +92,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cfg = args.quick ? QUICK : FULL;
   const started = new Date();
+  const loadAtStart = os.loadavg()[0];
   const adminUrl = process.env.DELTASQL_BENCH_PG_URL ?? DEFAULT_ADMIN_URL;
   const temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const python = process.env.DELTASQL_BENCH_PYTHON ?? path.join(ROOT, '.venv', 'bin', 'python');
@@ -78,6 +115,10 @@ async function main(): Promise<void> {
   let hundredK: HundredKResult | null = null;
   let sync: ExternalResult = notRun('not selected (--only)');
   let parse: ExternalResult = notRun('not selected (--only)');
+  let d2d: D2dResult | null = null;
+  let sqliteRaw: SqliteRawResult | null = null;
+  let formats: FormatsResult | null = null;
+  let scaleOut: ScaleOutResult | null = null;
 
   if (args.only.has('full')) {
     const ds = (datasets.fullHistory = await ensureDataset(
@@ -170,6 +211,46 @@ async function main(): Promise<void> {
     log(`   ${JSON.stringify(parse)}`);
   }
 
+  if (args.only.has('d2d') || args.only.has('sqliteraw')) {
+    const ds = (datasets.fullHistory ??= await ensureDataset(
+      dataRoot,
+      `full-${cfg.mode}`,
+      cfg.fullHistory,
+      tools,
+      log,
+    ));
+    if (args.only.has('d2d')) {
+      log(`7. latest-state import vs delta2ducklake copy_table (${ds.name}, SQLite and PostgreSQL)`);
+      d2d = await d2dScenario(ctx, ds, {
+        python,
+        d2dScript: path.join(ROOT, 'bench', 'd2d.py'),
+        pairs: cfg.peerPairs,
+        adminUrl,
+        postgres: true,
+      });
+      log(`   speedup SQLite ${describeRatio(d2d.sqlite, 'speedup')}`);
+      if (d2d.postgres) log(`   speedup PostgreSQL ${describeRatio(d2d.postgres, 'speedup')}`);
+    }
+    if (args.only.has('sqliteraw')) {
+      log(`8. full-history import into SQLite vs raw better-sqlite3 insert of the same rows`);
+      sqliteRaw = await sqliteRawScenario(ctx, ds, cfg.peerPairs);
+      log(`   ratio ${describeRatio(sqliteRaw)}`);
+    }
+  }
+
+  if (args.only.has('scaleout')) {
+    log(`9. scale-out: discover --import of ${cfg.scaleOutTables} tables with 1, then 3 workers`);
+    scaleOut = await scaleOutScenario(ctx, dataRoot, cfg.scaleOutTables);
+  }
+
+  if (args.only.has('formats')) {
+    log('10. formats: parquet -> Delta vs delta-rs, Delta -> Iceberg vs pyiceberg add_files');
+    formats = await formatsScenario(
+      { root: ROOT, python, dataRoot, temporalAddress, log },
+      args.quick ? FORMATS_QUICK : FORMATS_FULL,
+    );
+  }
+
   const profiles: ProfileSummary[] = profileDir ? summarizeProfiles(profileDir) : [];
   const isFullSize = !args.quick;
   const result = {
@@ -178,14 +259,20 @@ async function main(): Promise<void> {
     wallSeconds: round((Date.now() - started.getTime()) / 1000, 1),
     scenariosRun: [...args.only],
     machine: machineInfo(python, pgVersion),
-    goals: {
-      importCopyRatio: '<= 1.5',
-      checkpointImportSeconds: '<= 20 (1M files)',
-      peakRssMB: '<= 512',
-      sqlVsDeltaRsSpeedup: '>= 5',
-      hundredKVersionsSeconds: '<= 300',
-    },
+    goals: GOALS,
+    /** 1-minute load averages: the machine is often shared, and this says how busy it was. */
+    loadAverage: { start: round(loadAtStart, 2), end: round(os.loadavg()[0], 2) },
     importCopyRatio: full?.importCopyRatio ?? null,
+    sqliteRawRatio: sqliteRaw?.ratioMedian ?? null,
+    d2dSpeedupSqlite: d2d?.sqlite.speedupMedian ?? null,
+    d2dSpeedupPostgres: d2d?.postgres?.speedupMedian ?? null,
+    checkpointCopyRatio: checkpoint?.checkpointCopyRatio ?? null,
+    sqlFilesSpeedupLatest: snapshot?.latest.sqlVsDeltaRs ?? null,
+    sqlFilesSpeedupHistorical: snapshot?.historical.sqlVsDeltaRs ?? null,
+    sqlSnapshotSpeedup: snapshot
+      ? Math.min(snapshot.latest.snapshotVsDeltaRs, snapshot.historical.snapshotVsDeltaRs)
+      : null,
+    commitReaderRatio: parse.ran && typeof parse.output.ratio === 'number' ? parse.output.ratio : null,
     fullImportSeconds: full?.fullImportSeconds ?? null,
     checkpointImportSeconds: checkpoint?.checkpointImportSeconds ?? null,
     peakRssMB: checkpoint?.peakRssMB ?? null,
@@ -193,6 +280,9 @@ async function main(): Promise<void> {
     hundredKVersionsSeconds: hundredK?.hundredKVersionsSeconds ?? null,
     syncLagP95Seconds: sync.ran ? p95Seconds(sync.output) : null,
     syncLagNote: sync.ran ? null : sync.reason,
+    parquetToDeltaFooterReadsPerSecond: formats?.parquetToDelta.footerReadsPerSecond ?? null,
+    parquetToDeltaVsDeltaRsRatio: formats?.parquetToDelta.ratioMedian ?? null,
+    icebergVsPyicebergAddFilesSpeedup: formats?.deltaToIceberg.speedupMedian ?? null,
     note: isFullSize ? null : 'quick mode: small sizes, one run each; not comparable with the goals',
     settings: { batchSize: cfg.batchSize, actionsPerActivity: cfg.actionsPerActivity, skipValidation: true },
     checkpointNote:
@@ -207,6 +297,10 @@ async function main(): Promise<void> {
       hundredK,
       syncLag: sync,
       parseThroughput: parse,
+      d2d,
+      sqliteRaw,
+      scaleOut,
+      formats,
     },
     datasets,
     profiles,
@@ -220,7 +314,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     JSON.stringify({
       mode: result.mode,
-      importCopyRatio: result.importCopyRatio,
+      ...Object.fromEntries(HEADLINE_KEYS.map((k) => [k, result[k]])),
       fullImportSeconds: result.fullImportSeconds,
       checkpointImportSeconds: result.checkpointImportSeconds,
       peakRssMB: result.peakRssMB,

@@ -3,7 +3,7 @@
 # `npm run bench -- --quick` (a few minutes). Starts the services, builds (tsc + workflow
 # bundle), installs delta-rs (+ pyarrow) into the project venv for the comparison, then runs the harness
 # (dist/bench/run.js), which writes bench/results/latest.json. Extra args go to the harness:
-# --quick, --profile, --only=full,checkpoint,snapshot,hundredk,sync,parse.
+# --quick, --profile, --only=full,checkpoint,snapshot,hundredk,sync,parse,d2d,sqliteraw,scaleout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -34,6 +34,12 @@ fi
 if ! "$VENV/bin/python" -c 'import deltalake, pyarrow' 2>/dev/null; then
   log "installing deltalake (delta-rs) and pyarrow into $VENV"
   "$VENV/bin/pip" install -q deltalake pyarrow
+fi
+# The closest peer, delta2ducklake, with DuckDB 1.4.4 and its extensions from PyPI (bench only).
+if ! "$VENV/bin/python" -c 'import delta2ducklake, duckdb_ext' 2>/dev/null; then
+  log "installing delta2ducklake and duckdb 1.4.4 + extensions into $VENV (scripts/bench-requirements.txt)"
+  "$VENV/bin/pip" install -q -r scripts/bench-requirements.txt
+  "$VENV/bin/pip" install -q --no-deps delta2ducklake==0.2.1
 fi
 
 exec node dist/bench/run.js "$@"
