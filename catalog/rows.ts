@@ -191,7 +191,7 @@ export class RowBuffer {
     const counts = emptyCounts();
     c.actions.forEach((a, i) => {
       countAction(counts, a);
-      this.addAction(c.version, i, a);
+      this.addAction(c.version, i, a, c.root);
     });
     this.addVersion({
       version: c.version,
@@ -206,13 +206,14 @@ export class RowBuffer {
   }
 
   /** A file identity is its canonical path (URI spellings of one file match, as in Spark) and DV id. */
-  private fileHit(path: string, dv: string, version: number, row: SqlValue[] | null): void {
-    const spellings = pathSpellings(path);
+  private fileHit(path: string, dv: string, version: number, row: SqlValue[] | null, root?: string): void {
+    const spellings = pathSpellings(path, root);
     const dbKeys = spellings.length === 1 ? undefined : spellings.map((p) => [p, dv]);
-    this.trackers.dl_add_files.hit([canonicalPath(path), dv], version, row, dbKeys);
+    this.trackers.dl_add_files.hit([canonicalPath(path, root), dv], version, row, dbKeys);
   }
 
-  addAction(version: number, seq: number, a: LogAction): void {
+  /** `root`: the table root (Commit.root), so absolute paths under it match relative ones. */
+  addAction(version: number, seq: number, a: LogAction, root?: string): void {
     const t = this.tableId;
     switch (a.type) {
       case 'add': {
@@ -235,7 +236,7 @@ export class RowBuffer {
           null,
           a.raw,
         ]);
-        this.fileHit(b.path, dv, version, row);
+        this.fileHit(b.path, dv, version, row, root);
         return;
       }
       case 'remove': {
@@ -252,7 +253,7 @@ export class RowBuffer {
           opt(b.size),
           a.raw,
         ]);
-        this.fileHit(b.path, dv, version, null);
+        this.fileHit(b.path, dv, version, null, root);
         return;
       }
       case 'metaData': {

@@ -160,6 +160,8 @@ export interface Commit {
   actions: LogAction[];
   /** Size, sha256 and framing of the commit file, so the catalog can rebuild it byte for byte. */
   raw?: RawCommit;
+  /** The table root as its store names it: file identity resolves absolute paths under it (path-canonical.ts). */
+  root?: string;
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * One spelling per data file for reconciliation. Paths in add/remove are URIs (PROTOCOL.md), and
  * writers spell the same file differently: `x%20y.parquet` and `x y.parquet`, `file:/abs`,
- * `file:///abs` and `/abs`. Spark canonicalizes both sides before matching a remove to its add;
- * comparing raw strings (as the kernels do) leaves such a file active forever. The canonical form
- * is the percent-decoded path with a `file:` scheme (and empty authority) dropped. Paths stay
- * stored as written; only identity uses this. Not handled: an absolute URI vs the same file
- * relative to the table root (the catalog writer does not know the root when it prepares rows).
+ * `file:///abs` and `/abs`, or an absolute URI under the table root for a path relative to it
+ * (`s3://b/t/part-0.parquet` for `part-0.parquet`). Spark canonicalizes both sides before matching
+ * a remove to its add; comparing raw strings (as the kernels do) leaves such a file active
+ * forever. The canonical form is the percent-decoded path with a `file:` scheme (and empty
+ * authority) dropped, made relative when it lies under the table root (when the root is known).
+ * Paths stay stored as written; only identity uses this.
  */
 
 /** Paths another writer may spell another way: absolute ones, and ones with escapable characters. */
@@ -20,11 +21,25 @@ function decode(p: string): string {
   }
 }
 
-/** The canonical spelling of a data file path (see file comment). Plain relative paths are returned as is. */
-export function canonicalPath(path: string): string {
-  if (!UNUSUAL.test(path)) return path;
+/** Decoded, without `file:`; Hadoop's s3a:// and s3n:// name the same objects as s3://. */
+function absoluteForm(path: string): string {
   const p = path.startsWith('file:') ? path.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : path;
-  return decode(p);
+  return decode(p).replace(/^s3[an]:\/\//, 's3://');
+}
+
+/** The table root's canonical prefix ("…/"), or null when unknown. */
+const rootPrefix = (root: string | undefined): string | null =>
+  root ? `${absoluteForm(root).replace(/\/+$/, '')}/` : null;
+
+/**
+ * The canonical spelling of a data file path (see file comment); `root` is the table root as the
+ * store names it (`/data/t`, `s3://bucket/t`). Plain relative paths are returned as is.
+ */
+export function canonicalPath(path: string, root?: string): string {
+  if (!UNUSUAL.test(path)) return path;
+  const c = absoluteForm(path);
+  const prefix = rootPrefix(root);
+  return prefix !== null && c.startsWith(prefix) && c.length > prefix.length ? c.slice(prefix.length) : c;
 }
 
 /** Hadoop's URI encoding of a path (what Spark writes): space, '%', '#', '?' and non-ASCII escaped. */
@@ -32,12 +47,17 @@ const encode = (p: string): string => encodeURI(p).replace(/#/g, '%23').replace(
 
 /**
  * Every spelling of the same file worth matching in the catalog, the raw one first: the canonical
- * form, its URI-encoded form, and for absolute paths the `file:` forms. One entry for plain paths.
+ * form, its URI-encoded form, and for absolute paths the `file:` forms; an absolute path under
+ * the root also matches its relative forms. One entry for plain relative paths (the common case
+ * stays one key): a relative remove of an add written absolute in an earlier batch is matched by
+ * the log reader, not in the catalog.
  */
-export function pathSpellings(path: string): string[] {
+export function pathSpellings(path: string, root?: string): string[] {
   if (!UNUSUAL.test(path)) return [path];
   const c = canonicalPath(path);
   const out = new Set([path, c, encode(c)]);
   if (c.startsWith('/')) for (const p of [c, encode(c)]) out.add(`file:${p}`).add(`file://${p}`);
+  const rel = canonicalPath(path, root);
+  if (rel !== c) out.add(rel).add(encode(rel));
   return [...out];
 }

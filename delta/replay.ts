@@ -3,7 +3,8 @@
  * action wins". A file's identity is (canonical path, DV unique id) via `fileKey` and
  * `canonicalPath` (URI spellings of one file match, as in Spark); a remove drops that
  * identity, a later add revives it. Checkpoint removes are tombstones for vacuum, not state, so they
- * are ignored. Unknown actions and checkpoint-only actions never change state.
+ * are ignored. Unknown actions and checkpoint-only actions never change state. A remove that drops
+ * an add spelled another way is counted (`pathMismatches`), for the import notes.
  */
 import { DeltaSqlError } from '../common/errors';
 import { type AddAction, type LogAction, type MetadataAction, type ProtocolAction, fileKey } from './actions';
@@ -11,22 +12,39 @@ import { canonicalPath } from './path-canonical';
 import { checkReaderProtocol } from './table-features';
 import { fileJson, metadataJson, protocolJson, snapshotJson, type SnapshotJson } from './snapshot-json';
 
+/** Removes whose path matched their add only after canonicalization: how many, and the first few. */
+export interface PathMismatches {
+  count: number;
+  examples: { remove: string; add: string }[];
+}
+
+const MISMATCH_EXAMPLES = 3;
+
 export class SnapshotBuilder {
   private readonly files = new Map<string, AddAction>();
+  readonly pathMismatches: PathMismatches = { count: 0, examples: [] };
   private readonly txns = new Map<string, number>();
   private readonly domains = new Map<string, string>();
   protocol: ProtocolAction | null = null;
   metadata: MetadataAction | null = null;
 
+  /** `root`: the table root as the store names it, so absolute paths under it match relative ones. */
+  constructor(private readonly root?: string) {}
+
   /** Apply one action. `fromCheckpoint` makes removes inert (they are tombstones there). */
   apply(a: LogAction, fromCheckpoint = false): void {
     switch (a.type) {
       case 'add':
-        this.files.set(fileKey(canonicalPath(a.body.path), a.body.deletionVector), a.body);
+        this.files.set(fileKey(canonicalPath(a.body.path, this.root), a.body.deletionVector), a.body);
         break;
-      case 'remove':
-        if (!fromCheckpoint) this.files.delete(fileKey(canonicalPath(a.body.path), a.body.deletionVector));
+      case 'remove': {
+        if (fromCheckpoint) break;
+        const key = fileKey(canonicalPath(a.body.path, this.root), a.body.deletionVector);
+        const removed = this.files.get(key);
+        if (removed && removed.path !== a.body.path) this.mismatch(a.body.path, removed.path);
+        this.files.delete(key);
         break;
+      }
       case 'metaData':
         this.metadata = a.body;
         break;
@@ -44,6 +62,20 @@ export class SnapshotBuilder {
         // commitInfo, cdc, checkpointMetadata, sidecar, unknown: no effect on state.
         break;
     }
+  }
+
+  private mismatch(remove: string, add: string): void {
+    const m = this.pathMismatches;
+    m.count++;
+    if (m.examples.length < MISMATCH_EXAMPLES) m.examples.push({ remove, add });
+  }
+
+  /** The import-notes line for pathMismatches, or null when there were none. */
+  pathMismatchNote(): string | null {
+    const m = this.pathMismatches;
+    if (m.count === 0) return null;
+    const eg = m.examples.map((e) => `remove ${JSON.stringify(e.remove)} for add ${JSON.stringify(e.add)}`);
+    return `${m.count} remove(s) named their file in another URI spelling than its add, matched as Spark does (${eg.join('; ')}${m.count > m.examples.length ? '; …' : ''})`;
   }
 
   get numFiles(): number {

@@ -202,6 +202,7 @@ export class DeltaTable {
         file: c.meta.path,
         actions: c.actions,
         raw: c.raw,
+        root: this.root,
       };
     }
   }
@@ -238,7 +239,7 @@ export class DeltaTable {
 
   /** Replay a segment into a builder; returns the builder and the version's timestamp. */
   async replay(seg: ResolvedSegment): Promise<{ builder: SnapshotBuilder; timestamp: number; file: string }> {
-    const builder = new SnapshotBuilder();
+    const builder = new SnapshotBuilder(this.root);
     if (seg.checkpoint) {
       const cpFile = displayPath(this.root, seg.checkpoint.files[0].path);
       const actions = checkedCheckpoint(
@@ -289,13 +290,19 @@ export class DeltaTable {
     return { builder, timestamp: timestamp ?? 0, file: displayPath(this.root, first) };
   }
 
-  async snapshot(req: SnapshotRequest = {}, opts: { includeFiles?: boolean } = {}): Promise<SnapshotJson> {
+  /** `opts.notes` collects remarks for the user (a remove that matched its add under another spelling). */
+  async snapshot(
+    req: SnapshotRequest = {},
+    opts: { includeFiles?: boolean; notes?: string[] } = {},
+  ): Promise<SnapshotJson> {
     if (req.version !== undefined && req.timestamp !== undefined) {
       throw new DeltaSqlError('InvalidArgument', 'give either a version or a timestamp, not both');
     }
     const version = req.timestamp !== undefined ? await versionAtTimestamp(this, req.timestamp) : req.version;
     const seg = await this.segment(version);
     const { builder, timestamp, file } = await this.replay(seg);
+    const note = builder.pathMismatchNote();
+    if (note !== null) opts.notes?.push(note);
     return builder.toJson(seg.version, timestamp, opts.includeFiles ?? true, file);
   }
 
