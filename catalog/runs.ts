@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DeltaSqlError } from '../common/errors';
+import { addCounts, emptyCounts, type ActionCounts } from '../delta/action-counts';
 import type { ImportRun } from './store';
 import type { SqlDriver, SqlValue } from './sql';
 
@@ -69,22 +70,62 @@ export async function startRun(
   );
 }
 
-export async function finishRun(db: SqlDriver, runId: string, patch: Partial<ImportRun>): Promise<void> {
-  const p: Partial<ImportRun> = { finishedAt: Date.now(), ...patch };
-  const sets: string[] = [];
-  const params: SqlValue[] = [];
-  for (const [k, v] of Object.entries(p)) {
-    const col = PATCHABLE[k];
-    if (!col || v === undefined) continue;
-    sets.push(`${col} = ?`);
-    params.push(encode(k, v));
+/** Versions whose per-version counts are summed per statement (bounded memory on 100k versions). */
+const TALLY_WINDOW = 10_000;
+
+/**
+ * What a run imported, read back from the catalog rather than added up by the workflow: the
+ * versions at or after the run's `from_version` and the sum of their per-version action counts
+ * (`dl_table_versions.counts`, written in the same transaction as each version's rows). The
+ * workflow's own sum misses what a SIGKILLed activity attempt committed before dying (its retry
+ * skips those versions), and a retried `finishRun` must write the same numbers again; this is
+ * exact in both cases. Every version at or after `from_version` is this run's: one writer per
+ * table, runs in sequence, and the run is finished before the next one plans.
+ */
+async function tally(
+  db: SqlDriver,
+  tableId: string,
+  fromVersion: number,
+): Promise<{ versionsImported: number; counts: ActionCounts }> {
+  const counts = emptyCounts();
+  const [span] = await db.query(
+    `SELECT COUNT(*) AS n, MAX(version) AS hi FROM {T:dl_table_versions} WHERE table_id = ? AND version >= ?`,
+    [tableId, fromVersion],
+  );
+  const versionsImported = Number(span?.n ?? 0);
+  const hi = span?.hi === null || span?.hi === undefined ? fromVersion - 1 : Number(span.hi);
+  for (let lo = fromVersion; lo <= hi; lo += TALLY_WINDOW) {
+    const rows = await db.query(
+      `SELECT counts FROM {T:dl_table_versions} WHERE table_id = ? AND version >= ? AND version < ?`,
+      [tableId, lo, lo + TALLY_WINDOW],
+    );
+    for (const r of rows) addCounts(counts, CountsSchema.parse(JSON.parse(String(r.counts))));
   }
-  if (sets.length === 0) return;
-  // Existence first, then the update: MySQL has no UPDATE ... RETURNING, and run rows are only
-  // ever removed with their whole table.
-  const rows = await db.query(`SELECT run_id FROM {T:dl_import_runs} WHERE run_id = ?`, [runId]);
-  if (rows.length === 0) throw new DeltaSqlError('CatalogError', `no import run ${runId} in dl_import_runs`);
-  await db.query(`UPDATE {T:dl_import_runs} SET ${sets.join(', ')} WHERE run_id = ?`, [...params, runId]);
+  return { versionsImported, counts };
+}
+
+export async function finishRun(db: SqlDriver, runId: string, patch: Partial<ImportRun>): Promise<void> {
+  await db.transaction(async (tx) => {
+    // Existence first, then the update: MySQL has no UPDATE ... RETURNING, and run rows are only
+    // ever removed with their whole table.
+    const [run] = await tx.query(`SELECT table_id, from_version FROM {T:dl_import_runs} WHERE run_id = ?`, [
+      runId,
+    ]);
+    if (!run) throw new DeltaSqlError('CatalogError', `no import run ${runId} in dl_import_runs`);
+    const from =
+      run.from_version === null || run.from_version === undefined ? null : Number(run.from_version);
+    const derived = from === null ? {} : await tally(tx, String(run.table_id), from);
+    const p: Partial<ImportRun> = { finishedAt: Date.now(), ...patch, ...derived };
+    const sets: string[] = [];
+    const params: SqlValue[] = [];
+    for (const [k, v] of Object.entries(p)) {
+      const col = PATCHABLE[k];
+      if (!col || v === undefined) continue;
+      sets.push(`${col} = ?`);
+      params.push(encode(k, v));
+    }
+    await tx.query(`UPDATE {T:dl_import_runs} SET ${sets.join(', ')} WHERE run_id = ?`, [...params, runId]);
+  });
 }
 
 export async function listRuns(db: SqlDriver, tableId: string, limit = 50): Promise<ImportRun[]> {
