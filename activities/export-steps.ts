@@ -7,12 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
 import { crcStates, checkpointSource } from '../catalog/export-reader';
+import { commitBytesInRange } from '../catalog/raw-commits';
+import { sourceCheckpointVersions } from '../catalog/source-checkpoints';
 import { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { SqlDriver } from '../catalog/sql';
 import type { CatalogStore, CatalogTable } from '../catalog/store';
 import { writeCheckpoint, type CheckpointAction } from '../delta/checkpoint-writer';
 import { writeCrc } from '../delta/crc-writer';
-import { LOG_DIR, parseLogPath } from '../delta/log-path';
+import { listLog } from '../delta/listing';
+import { LOG_DIR } from '../delta/log-path';
 import { writeCommit, writeLastCheckpoint, type WriteOutcome } from '../delta/log-writer';
 import type { ObjectStore } from '../storage/object-store';
 import { StorageError } from '../storage/storage-error';
@@ -94,27 +97,47 @@ async function requireExportTable(store: CatalogStore, idOrName: string): Promis
   return t;
 }
 
-/** Versions of the checkpoints the table's recorded location still lists, or null when it has no log. */
+/** Versions of the complete checkpoints the table's recorded location still lists, or null when it has no log. */
 async function sourceCheckpoints(location: string, from: number, to: number): Promise<number[] | null> {
-  let store: ObjectStore;
   try {
-    store = openStore(location);
+    const listing = await listLog(openStore(location), from);
+    if (!listing.anyObject) return null;
+    return [...listing.checkpoints.keys()].filter((v) => v <= to).sort((a, b) => a - b);
   } catch {
     return null;
   }
-  const found = new Set<number>();
-  let any = false;
-  try {
-    for await (const m of store.list(`${LOG_DIR}/`)) {
-      const p = parseLogPath(m.path);
-      if (p === null) continue;
-      any = true;
-      if (p.kind === 'checkpoint' && p.version >= from && p.version <= to && m.size > 0) found.add(p.version);
+}
+
+/**
+ * Checkpoints where the source had them: as recorded at import (migration 6) for the versions
+ * the record covers; past that, as the table's location still lists them; where neither is
+ * known, every DEFAULT_CHECKPOINT_INTERVAL versions.
+ */
+async function sourceCheckpointPlan(
+  store: CatalogStore,
+  t: CatalogTable,
+  from: number,
+  to: number,
+  every: (k: number, lo: number) => number[],
+): Promise<{ checkpoints: number[]; checkpointRule: string }> {
+  const rec = await sourceCheckpointVersions(driverOf(store), t.tableId, from, to);
+  const known = rec.listedTo === null ? from - 1 : Math.min(rec.listedTo, to);
+  const rules: string[] = [];
+  const checkpoints = rec.versions.filter((v) => v <= known);
+  if (known >= from) rules.push(`where the source had them (recorded at import, versions ${from}–${known})`);
+  if (known < to) {
+    const found = await sourceCheckpoints(t.location, known + 1, to);
+    if (found !== null) {
+      checkpoints.push(...found);
+      rules.push(`where the source log has them (${t.location}, versions ${known + 1}–${to})`);
+    } else {
+      checkpoints.push(...every(DEFAULT_CHECKPOINT_INTERVAL, known + 1));
+      rules.push(
+        `every ${DEFAULT_CHECKPOINT_INTERVAL} versions for ${known + 1}–${to} (not recorded, and the source log is not readable)`,
+      );
     }
-  } catch {
-    return null;
   }
-  return any ? [...found].sort((a, b) => a - b) : null;
+  return { checkpoints, checkpointRule: rules.join('; ') };
 }
 
 /** Fail early, with a typed non-retryable error, when the destination cannot be written. */
@@ -157,9 +180,9 @@ export async function planExport(store: CatalogStore, input: ExportInput): Promi
 
   let checkpoints: number[];
   let checkpointRule: string;
-  const every = (k: number): number[] => {
+  const every = (k: number, lo = from): number[] => {
     const out: number[] = [];
-    for (let v = Math.ceil(Math.max(from, 1) / k) * k; v <= to; v += k) out.push(v);
+    for (let v = Math.ceil(Math.max(lo, 1) / k) * k; v <= to; v += k) out.push(v);
     return out;
   };
   if (input.checkpointInterval === 0) {
@@ -169,14 +192,7 @@ export async function planExport(store: CatalogStore, input: ExportInput): Promi
     checkpoints = every(input.checkpointInterval);
     checkpointRule = `every ${input.checkpointInterval} versions`;
   } else {
-    const found = await sourceCheckpoints(t.location, from, to);
-    if (found !== null) {
-      checkpoints = found;
-      checkpointRule = `where the source log has them (${t.location})`;
-    } else {
-      checkpoints = every(DEFAULT_CHECKPOINT_INTERVAL);
-      checkpointRule = `every ${DEFAULT_CHECKPOINT_INTERVAL} versions (the source log is not readable)`;
-    }
+    ({ checkpoints, checkpointRule } = await sourceCheckpointPlan(store, t, from, to, every));
   }
   // Readers need a checkpoint at the baseline: the log starts there, and without a commit file
   // it is the only account of that version.
@@ -200,7 +216,15 @@ const noOutcomes = (): Record<WriteOutcome, number> => ({
   kept: 0,
 });
 
-/** Commits [max(from, commitFrom), to] and a `.crc` for every version in [from, to]. */
+/** File writes of one range in flight at once (the store's own calls are independent files). */
+const WRITE_CONCURRENCY = 16;
+
+/**
+ * Commits [max(from, commitFrom), to] and a `.crc` for every version in [from, to]. Commits get
+ * their commit timestamp as mtime where the destination allows (log-writer.ts says why). Commit
+ * bytes come a chunk of versions per statement (catalog/raw-commits.ts) and files are written
+ * WRITE_CONCURRENCY at a time; `progress` sees versions in order, once their files are written.
+ */
 export async function exportRange(
   store: CatalogStore,
   dest: ObjectStore,
@@ -209,22 +233,41 @@ export async function exportRange(
 ): Promise<RangeExportResult> {
   const outcomes = noOutcomes();
   let bytes = 0;
-  const opts = { overwrite: args.overwrite };
-  for await (const { version, state } of crcStates(driverOf(store), args.tableId, args.from, args.to)) {
+  const db = driverOf(store);
+  const commits = commitBytesInRange(db, args.tableId, Math.max(args.from, args.commitFrom), args.to);
+  let next = await commits.next();
+  let pending: { version: number; writes: Promise<WriteOutcome>[] }[] = [];
+  const settle = async (): Promise<void> => {
+    const all = await Promise.allSettled(pending.flatMap((p) => p.writes));
+    const failed = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const r of all) if (r.status === 'fulfilled') outcomes[r.value]++;
+    for (const p of pending) progress(p.version);
+    pending = [];
+  };
+  for await (const { version, state } of crcStates(db, args.tableId, args.from, args.to)) {
+    const writes: Promise<WriteOutcome>[] = [];
     if (version >= args.commitFrom) {
-      const body = await commitFileBytes(store, args.tableId, version);
-      if (body === null) {
+      while (!next.done && next.value.version < version) next = await commits.next();
+      const c = next.done || next.value.version !== version ? null : next.value;
+      if (c === null || c.bytes === null) {
+        await settle();
         throw new DeltaSqlError(
           'VersionNotFound',
           `the catalog holds no commit for version ${version} of ${args.tableId}`,
         );
       }
-      outcomes[await writeCommit(dest, version, body, opts)]++;
-      bytes += body.length;
+      const opts = { overwrite: args.overwrite, modifiedMs: c.timestamp };
+      writes.push(writeCommit(dest, version, c.bytes, opts));
+      bytes += c.bytes.length;
     }
-    if (state !== null) outcomes[await writeCrc(dest, version, state, opts)]++;
-    progress(version);
+    if (state !== null) writes.push(writeCrc(dest, version, state, { overwrite: args.overwrite }));
+    // Rejections are collected by settle(); until then they must not count as unhandled.
+    for (const w of writes) w.catch(() => undefined);
+    pending.push({ version, writes });
+    if (pending.length >= WRITE_CONCURRENCY) await settle();
   }
+  await settle();
   return { from: args.from, to: args.to, outcomes, bytes };
 }
 

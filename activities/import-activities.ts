@@ -8,7 +8,9 @@ import { Context } from '@temporalio/activity';
 import { DeltaSqlError } from '../common/errors';
 import { addCounts, emptyCounts, type ActionCounts } from '../delta/action-counts';
 import type { Commit, LogAction } from '../delta/actions';
-import type { PreparedVersions, RunStatus } from '../catalog/store';
+import { recordListedCheckpoints } from '../catalog/source-checkpoints';
+import { SqlCatalogStore } from '../catalog/sql-catalog';
+import type { CatalogStore, PreparedVersions, RunStatus } from '../catalog/store';
 import type { CheckpointRef, DeltaTable } from '../delta/table';
 import { checkedCheckpoint } from '../delta/table-features';
 import type { ImportInput, ImportPlan, RangeResult, ValidationResult } from '../workflows/types';
@@ -131,6 +133,7 @@ export function createImportActivities(deps: ActivityDeps) {
           { version: args.version, timestamp, file, raw: await table.wholeCommitRaw(args.version) },
           heartbeating(checkedCheckpoint(table.checkpointActions(ref), args.version, file), args.version),
         );
+        await recordCheckpoints(store, table, args.tableId, args.version, args.version);
         return { firstVersion: args.version, lastVersion: args.version, ...r };
       });
     },
@@ -207,6 +210,9 @@ export function createImportActivities(deps: ActivityDeps) {
           if (inflight) await (inflight as Promise<void>).catch(() => undefined);
         }
         await inflight;
+        if (result.lastVersion >= start) {
+          await recordCheckpoints(store, table, args.tableId, Math.max(0, done), result.lastVersion);
+        }
         if (readFailure) throw (readFailure as { error: unknown }).error;
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
         return result;
@@ -256,6 +262,18 @@ export function createImportActivities(deps: ActivityDeps) {
       });
     },
   };
+}
+
+/** Record which of the imported versions the source had checkpoints at, so export can rebuild them (migration 6). */
+async function recordCheckpoints(
+  store: CatalogStore,
+  table: DeltaTable,
+  tableId: string,
+  from: number,
+  to: number,
+): Promise<void> {
+  if (store instanceof SqlCatalogStore)
+    await recordListedCheckpoints(store.driver, table.store, tableId, from, to);
 }
 
 /** `guarded`, heartbeating on a timer meanwhile (activities/keep-alive.ts says why): ranges, checkpoints, validation. */

@@ -11,6 +11,7 @@ import * as m002 from './002_time_travel_indexes';
 import * as m003 from './003_postgres_storage';
 import * as m004 from './004_file_list_indexes';
 import * as m005 from './005_raw_commits_cascade';
+import * as m006 from './006_source_checkpoints';
 import * as m007 from './007_table_modes';
 
 /** A statement for some engines only; `requires` is a query that must return a row for it to run. */
@@ -27,7 +28,7 @@ export interface Migration {
   statements: readonly MigrationStatement[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m007];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007];
 export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**
