@@ -14,7 +14,7 @@ import { DeltaSqlError } from '../common/errors';
 import type { CheckpointAction } from '../delta/checkpoint-writer';
 import type { CrcState } from '../delta/crc-writer';
 import { MAX_VALIDITY_CLASS, OPEN_VALIDITY_CLASS, VALIDITY_CLASS } from './migrations/004_file_list_indexes';
-import { addFilesValidAt, queryArrays } from './file-list';
+import { addFilesValidAt, CLASS_INDEXED, queryArrays } from './file-list';
 import type { SqlDriver, SqlValue } from './sql';
 
 type Json = Record<string, unknown>;
@@ -104,6 +104,24 @@ function classFilter(k: number, v: number): { sql: string; params: SqlValue[] } 
   };
 }
 
+/**
+ * The WHEREs that together select the add rows valid at V: one per validity class where the
+ * engine has migration 4's class index, else one plain scan (as `addFilesValidAt` does).
+ */
+function validFilters(db: SqlDriver, v: number): { sql: string; params: SqlValue[] }[] {
+  if (!CLASS_INDEXED.has(db.dialect)) {
+    return [
+      {
+        sql: 'table_id = ? AND version <= ? AND (removed_version IS NULL OR removed_version > ?)',
+        params: [v, v],
+      },
+    ];
+  }
+  const out = [];
+  for (let k = OPEN_VALIDITY_CLASS; k <= MAX_VALIDITY_CLASS; k++) out.push(classFilter(k, v));
+  return out;
+}
+
 /** Keyset pages of `(version, seq, raw)` rows, ordered by (version, seq). */
 async function* keysetPages(
   db: SqlDriver,
@@ -186,8 +204,7 @@ export async function checkpointSource(
       ...sortedValues(txns).map((b): CheckpointAction => ({ kind: 'txn', body: b })),
       ...liveDomains(doms).map((b): CheckpointAction => ({ kind: 'domainMetadata', body: b })),
     ];
-    for (let k = OPEN_VALIDITY_CLASS; k <= MAX_VALIDITY_CLASS; k++) {
-      const f = classFilter(k, v);
+    for (const f of validFilters(db, v)) {
       for await (const page of keysetPages(db, '{T:dl_add_files}', f.sql, [id, ...f.params], pageRows)) {
         yield page.map((r) => ({ kind: 'add', body: body(r[2], 'add', `dl_add_files of ${id}`) }));
       }
@@ -252,7 +269,7 @@ export async function* crcStates(
   to: number,
 ): AsyncGenerator<{ version: number; state: CrcState | null }> {
   const where = `table ${id}`;
-  const { sql, params } = addFilesValidAt('COUNT(*) AS n, COALESCE(SUM(size), 0) AS s', id, from);
+  const { sql, params } = addFilesValidAt('COUNT(*) AS n, COALESCE(SUM(size), 0) AS s', id, from, db.dialect);
   let numFiles = 0;
   let size = 0;
   for (const r of await db.query(sql, params)) {

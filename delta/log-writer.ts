@@ -25,6 +25,16 @@ export interface WriteOptions {
   overwrite?: boolean;
 }
 
+export interface CommitWriteOptions extends WriteOptions {
+  /**
+   * The commit's timestamp, given to the written file as its modification time where the store
+   * can set one (local disk): without in-commit timestamps, Delta readers take a commit's time
+   * from its file's mtime, so time travel by timestamp on an exported log needs it. Object stores
+   * stamp the write time instead; see README "Export and restore".
+   */
+  modifiedMs?: number;
+}
+
 async function existingBytes(store: ObjectStore, rel: string): Promise<Buffer | null> {
   try {
     return await store.get(rel);
@@ -62,17 +72,18 @@ async function putOnce(
 }
 
 /**
- * Write commit `version` exactly as `bytes`. Throws `VersionConflict` (naming the file, nothing
- * written) when the log already holds a different commit at that version and `overwrite` is off.
+ * Write commit `version` exactly as `bytes`, with `modifiedMs` as its mtime where the store allows.
+ * Throws `VersionConflict` (naming the file, nothing written) when the log already holds a
+ * different commit at that version and `overwrite` is off.
  */
-export function writeCommit(
+export async function writeCommit(
   store: ObjectStore,
   version: number,
   bytes: Buffer,
-  opts: WriteOptions = {},
+  opts: CommitWriteOptions = {},
 ): Promise<WriteOutcome> {
   const rel = commitPath(version);
-  return putOnce(store, rel, bytes, opts, () => {
+  const outcome = await putOnce(store, rel, bytes, opts, () => {
     const file = displayPath(store.root, rel);
     throw new DeltaSqlError(
       'VersionConflict',
@@ -80,6 +91,12 @@ export function writeCommit(
       { file },
     );
   });
+  // A file we wrote gets the source's time; one already there with these bytes keeps its own.
+  const setModified = store.setModified?.bind(store);
+  if (opts.modifiedMs !== undefined && setModified && (outcome === 'created' || outcome === 'overwritten')) {
+    await setModified(rel, opts.modifiedMs);
+  }
+  return outcome;
 }
 
 /** Write a checkpoint part or `.crc`: an existing file with other bytes is kept unless `overwrite`. */

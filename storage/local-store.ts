@@ -144,6 +144,17 @@ export class LocalStore implements ObjectStore {
     }
   }
 
+  async setModified(rel: string, modifiedMs: number): Promise<void> {
+    // Seconds as a double lose the last ns digits (123 ms can land as 122.9999 ms, read back as
+    // 122): aim at the middle of the millisecond so every reader's truncation gives it back.
+    const t = (modifiedMs + 0.5) / 1000;
+    try {
+      await fsp.utimes(this.abs(rel), t, t);
+    } catch (e) {
+      throw this.fail('utimes', rel, e);
+    }
+  }
+
   async putIfAbsent(rel: string, body: Buffer | string): Promise<boolean> {
     const target = this.abs(rel);
     // Write the whole body to a unique temp file first, then link() it into place: link fails with

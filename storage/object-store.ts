@@ -40,6 +40,13 @@ export interface ObjectStore {
   /** Remove the object; removing an absent object is not an error. */
   delete(path: string): Promise<void>;
   /**
+   * Set the object's modification time (ms since the epoch). Optional: only local disk can
+   * (utimes). S3, GCS and Azure stamp Last-Modified themselves at write time and offer no call to
+   * change it. The log writer uses it to give exported commits their source's timestamps, which
+   * Delta readers take as commit times when in-commit timestamps are off.
+   */
+  setModified?(path: string, modifiedMs: number): Promise<void>;
+  /**
    * An expiring URL that lets anyone holding it GET the object (Delta Sharing hands these out).
    * Optional: local disk has none. S3 signs SigV4 with the default chain, GCS a V4 URL (needs a
    * service-account key or IAM signBlob), Azure a read-only SAS (needs the account key).

@@ -54,10 +54,22 @@ export interface RsState {
 
 const ORACLE = fs.readFileSync(path.join(__dirname, 'oracle.py'), 'utf8');
 
+export interface RsJob {
+  path: string;
+  versions: number[];
+  stats?: boolean;
+  /** Instants (ms) to time travel to: delta-rs `load_as_version(datetime)`. */
+  timestamps?: number[];
+}
+
 /** delta-rs's view of every requested version of every table, in job order. */
-export async function deltaRsStates(
-  jobs: { path: string; versions: number[]; stats?: boolean }[],
-): Promise<Record<string, RsState>[]> {
-  const out = await runPython<{ states: Record<string, RsState> }[]>(ORACLE, jobs);
-  return out.map((o) => o.states);
+export async function deltaRsStates(jobs: RsJob[]): Promise<Record<string, RsState>[]> {
+  return (await deltaRsJudge(jobs)).map((o) => o.states);
+}
+
+/** delta-rs's states and, per requested instant, the version it time travels to (or its error). */
+export function deltaRsJudge(
+  jobs: RsJob[],
+): Promise<{ states: Record<string, RsState>; at: Record<string, number | string> }[]> {
+  return runPython(ORACLE, jobs);
 }

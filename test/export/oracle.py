@@ -1,12 +1,15 @@
 """delta-rs as the judge of exported logs: one process per test file, a batch of jobs on stdin.
 
-stdin: JSON list of {"path": table root, "versions": [v, ...], "stats": bool (optional)}
-stdout: JSON list (same order) of {"path", "states": {v: state | {"error": msg}}}, where a state
-is what delta-rs reports at that version: the file set with sizes, protocol and metadata, and
-with "stats" the per-file statistics it read (num_records, min.*, max.*, null_count.*).
+stdin: JSON list of {"path": table root, "versions": [v, ...], "stats": bool (optional),
+"timestamps": [ms, ...] (optional)}
+stdout: JSON list (same order) of {"path", "states": {v: state | {"error": msg}}, "at": {ms: v}},
+where a state is what delta-rs reports at that version: the file set with sizes, protocol and
+metadata, and with "stats" the per-file statistics it read (num_records, min.*, max.*,
+null_count.*); "at" is the version delta-rs time travel by timestamp picks for each instant.
 """
 import json
 import sys
+from datetime import datetime, timezone
 
 import pyarrow as pa
 from deltalake import DeltaTable
@@ -60,7 +63,15 @@ def main():
                 states[str(v)] = state(job["path"], v, job.get("stats", False))
             except Exception as e:  # the TS side compares errors too
                 states[str(v)] = {"error": type(e).__name__ + ": " + str(e)[:300]}
-        out.append({"path": job["path"], "states": states})
+        at = {}
+        for ms in job.get("timestamps", []):
+            try:
+                dt = DeltaTable(job["path"])
+                dt.load_as_version(datetime.fromtimestamp(ms / 1000, tz=timezone.utc))
+                at[str(ms)] = dt.version()
+            except Exception as e:
+                at[str(ms)] = type(e).__name__ + ": " + str(e)[:300]
+        out.append({"path": job["path"], "states": states, "at": at})
     json.dump(out, sys.stdout)
 
 
