@@ -4,7 +4,7 @@
  * those and reports only what it wrote itself, so the workflow's sum falls short. finishRun
  * therefore derives both columns from the catalog rows (the versions at or after the run's
  * from_version and their per-version counts), and a retried finishRun writes the same numbers.
- * The kill is reproduced exactly at the store level, on SQLite and the real PostgreSQL.
+ * The kill is reproduced exactly at the store level, on all four engines (real PostgreSQL, MariaDB).
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,6 +16,7 @@ import { openCatalog } from '../../catalog/open';
 import { addCounts, emptyCounts, type ActionCounts } from '../../delta/action-counts';
 import type { Commit } from '../../delta/actions';
 import { DeltaTable } from '../../delta/table';
+import { dropMysqlDatabase, mysqlUrl } from '../catalog/conformance-support';
 import { PG_URL } from '../support/env';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deltasql-run-accounting-'));
@@ -40,6 +41,7 @@ afterAll(async () => {
   await c.connect();
   await c.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
   await c.end();
+  await dropMysqlDatabase(pgSchema);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -52,6 +54,8 @@ function countsOf(cs: readonly Commit[]): ActionCounts {
 test.each([
   ['sqlite', () => `sqlite:///${path.join(tmp, 'runs.db')}`],
   ['postgres', () => `${PG_URL}?schema=${pgSchema}`],
+  ['duckdb', () => `duckdb:///${path.join(tmp, 'runs.duckdb')}`],
+  ['mysql', () => mysqlUrl(pgSchema)],
 ])('%s: a run whose first range attempt was killed records every version it imported', async (_, url) => {
   const store = await openCatalog(url());
   try {
