@@ -4,6 +4,7 @@
  * Blob endpoint of the same account). Credentials, first match wins: AZURE_STORAGE_CONNECTION_STRING,
  * account key (AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY), SAS (AZURE_STORAGE_SAS_TOKEN), then
  * @azure/identity's DefaultAzureCredential. None of them is ever put in a URI, a log or a message.
+ * Signed URLs: a service SAS with the account key, a user-delegation SAS with an Entra ID token.
  */
 import {
   AnonymousCredential,
@@ -13,6 +14,7 @@ import {
   RestError,
   type StoragePipelineOptions,
   StorageSharedKeyCredential,
+  type UserDelegationKey,
 } from '@azure/storage-blob';
 import { DeltaSqlError } from '../common/errors';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
@@ -20,6 +22,16 @@ import { type CloudStoreOptions, type HttpFailure, withRetry } from './retry';
 import { StorageError, displayPath, isDeniedStatus } from './storage-error';
 
 const PAGE_SIZE = 5000;
+/** User delegation keys: Azure allows at most 7 days; we ask for an hour unless a URL needs more. */
+const MAX_DELEGATION_MS = 7 * 24 * 3600 * 1000;
+const DELEGATION_MS = 3600 * 1000;
+/**
+ * The user-delegation SAS layout we sign. The SDK's default (2026-04-06) adds fields that Azurite
+ * 3.35 does not know yet, so its signatures fail there; Azure accepts every earlier SAS version.
+ */
+const DELEGATION_SAS_VERSION = '2025-07-05';
+/** Start keys a little in the past, so a clock behind the service's does not void them. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const RANGE_NOT_SATISFIABLE = 416;
 
 export interface AzureLocation {
@@ -102,9 +114,11 @@ export class AzureStore implements ObjectStore {
   private readonly base: string;
   private readonly container: ContainerClient;
 
+  private delegation?: { expiresOn: number; key: Promise<UserDelegationKey> };
+
   constructor(
     loc: AzureLocation,
-    service: BlobServiceClient = azureClientFromEnv(loc),
+    private readonly service: BlobServiceClient = azureClientFromEnv(loc),
     private readonly opts: CloudStoreOptions = {},
   ) {
     this.base = loc.prefix === '' ? '' : `${loc.prefix}/`;
@@ -221,21 +235,56 @@ export class AzureStore implements ObjectStore {
     }
   }
 
-  /** A read-only service SAS URL, signed with the account key (connection string or AZURE_STORAGE_KEY). */
+  /**
+   * A read-only SAS URL for one blob. With the account key (connection string or
+   * AZURE_STORAGE_KEY) a service SAS; with an Entra ID token credential (DefaultAzureCredential)
+   * a user-delegation SAS, signed with a user delegation key the service hands out (the identity
+   * needs `Microsoft.Storage/.../generateUserDelegationKey`, e.g. Storage Blob Delegator). A SAS
+   * token cannot sign further SAS URLs: that is a StorageError, and the token is never passed on.
+   */
   async signedUrl(rel: string, expiresInSeconds: number): Promise<string> {
     const blob = this.blob(rel);
-    if (!(blob.credential instanceof StorageSharedKeyCredential)) {
+    const file = displayPath(this.root, rel);
+    const expiresOn = new Date(Date.now() + expiresInSeconds * 1000);
+    const options = { permissions: BlobSASPermissions.parse('r'), expiresOn };
+    if (blob.credential instanceof StorageSharedKeyCredential) return blob.generateSasUrl(options);
+    if (blob.credential instanceof AnonymousCredential) {
       throw new StorageError(
-        `cannot sign a URL for ${displayPath(this.root, rel)}: SAS signing needs an account key`,
-        {
-          file: displayPath(this.root, rel),
-        },
+        `cannot sign a URL for ${file}: SAS signing needs an account key or an Entra ID credential, not a SAS token`,
+        { file },
       );
     }
-    return blob.generateSasUrl({
-      permissions: BlobSASPermissions.parse('r'),
-      expiresOn: new Date(Date.now() + expiresInSeconds * 1000),
+    if (expiresInSeconds * 1000 > MAX_DELEGATION_MS) {
+      throw new DeltaSqlError(
+        'InvalidArgument',
+        `a user-delegation SAS lasts at most 7 days (asked: ${expiresInSeconds} s)`,
+      );
+    }
+    try {
+      const key = await this.delegationKey(expiresOn);
+      return await blob.generateUserDelegationSasUrl({ ...options, version: DELEGATION_SAS_VERSION }, key);
+    } catch (e) {
+      throw this.fail('sign', rel, e);
+    }
+  }
+
+  /**
+   * A user delegation key valid until at least `until`: one request per store, reused for every
+   * URL it covers (a Sharing query signs one URL per file), renewed when a URL would outlive it.
+   */
+  private delegationKey(until: Date): Promise<UserDelegationKey> {
+    const held = this.delegation;
+    if (held && held.expiresOn >= until.getTime()) return held.key;
+    const now = Date.now();
+    const expiresOn = Math.min(now + MAX_DELEGATION_MS, Math.max(until.getTime(), now + DELEGATION_MS));
+    const key = this.call(() =>
+      this.service.getUserDelegationKey(new Date(now - CLOCK_SKEW_MS), new Date(expiresOn)),
+    );
+    this.delegation = { expiresOn, key };
+    key.catch(() => {
+      if (this.delegation?.key === key) this.delegation = undefined;
     });
+    return key;
   }
 
   private blob(rel: string) {
