@@ -49,7 +49,8 @@ export interface ObjectStore {
   /**
    * An expiring URL that lets anyone holding it GET the object (Delta Sharing hands these out).
    * Optional: local disk has none. S3 signs SigV4 with the default chain, GCS a V4 URL (needs a
-   * service-account key or IAM signBlob), Azure a read-only SAS (needs the account key).
+   * service-account key or IAM signBlob), Azure a read-only SAS (a service SAS with the account
+   * key, or a user-delegation SAS with an Entra ID token credential).
    */
   signedUrl?(path: string, expiresInSeconds: number): Promise<string>;
 }
