@@ -4,7 +4,7 @@
  * scripts/bench.sh, which starts the services, builds, and installs delta-rs first.
  *
  * Flags: --quick, --profile (CPU-profile the worker processes; slows them a little),
- * --only=full,checkpoint,snapshot,hundredk,sync,parse,d2d,sqliteraw,scaleout,formats (subset, for iterating).
+ * --only=full,checkpoint,snapshot,hundredk,sync,parse,d2d,sqliteraw,scaleout,formats,export (subset, for iterating).
  * Every import-vs-baseline figure is interleaved A B A B (bench/interleave.ts).
  */
 import * as fs from 'node:fs';
@@ -30,6 +30,7 @@ import { scaleOutScenario, type ScaleOutResult } from './scenario-scaleout';
 import { snapshotScenario, type SnapshotResult } from './scenario-snapshot';
 import { d2dScenario, sqliteRawScenario, type D2dResult, type SqliteRawResult } from './scenario-peers';
 import { FORMATS_FULL, FORMATS_QUICK, formatsScenario, type FormatsResult } from './scenario-formats';
+import { exportScenario, type ExportScenarioResult } from './scenario-export';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_ADMIN_URL = 'postgresql://deltasql:deltasql@127.0.0.1:5432/deltasql_test';
@@ -45,6 +46,7 @@ const SCENARIOS = [
   'sqliteraw',
   'scaleout',
   'formats',
+  'export',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
   let sqliteRaw: SqliteRawResult | null = null;
   let formats: FormatsResult | null = null;
   let scaleOut: ScaleOutResult | null = null;
+  let exportBench: ExportScenarioResult | null = null;
 
   if (args.only.has('full')) {
     const ds = (datasets.fullHistory = await ensureDataset(
@@ -251,6 +254,23 @@ async function main(): Promise<void> {
     );
   }
 
+  if (args.only.has('export')) {
+    log(
+      `11. export (issue 15): the ${cfg.fullHistory.versions}-version table vs cp -r, one checkpoint vs delta-rs`,
+    );
+    exportBench = await exportScenario({
+      mode: cfg.mode,
+      dbUrl,
+      dataRoot,
+      tools,
+      history: cfg.fullHistory,
+      pairs: cfg.peerPairs,
+      log,
+    });
+    log(`   export/cp -r ${describeRatio(exportBench.exportVsCopy)}`);
+    log(`   checkpoint/delta-rs ${describeRatio(exportBench.checkpointVsDeltaRs)}`);
+  }
+
   const profiles: ProfileSummary[] = profileDir ? summarizeProfiles(profileDir) : [];
   const isFullSize = !args.quick;
   const result = {
@@ -283,6 +303,9 @@ async function main(): Promise<void> {
     parquetToDeltaFooterReadsPerSecond: formats?.parquetToDelta.footerReadsPerSecond ?? null,
     parquetToDeltaVsDeltaRsRatio: formats?.parquetToDelta.ratioMedian ?? null,
     icebergVsPyicebergAddFilesSpeedup: formats?.deltaToIceberg.speedupMedian ?? null,
+    exportCopyRatio: exportBench?.exportVsCopy.ratioMedian ?? null,
+    exportCheckpointVsDeltaRsRatio: exportBench?.checkpointVsDeltaRs.ratioMedian ?? null,
+    exportCheckpointPeakRssMB: exportBench?.sqlCheckpointPeakRssMb ?? null,
     note: isFullSize ? null : 'quick mode: small sizes, one run each; not comparable with the goals',
     settings: { batchSize: cfg.batchSize, actionsPerActivity: cfg.actionsPerActivity, skipValidation: true },
     checkpointNote:
@@ -301,6 +324,7 @@ async function main(): Promise<void> {
       sqliteRaw,
       scaleOut,
       formats,
+      export: exportBench,
     },
     datasets,
     profiles,
