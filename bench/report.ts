@@ -11,6 +11,22 @@ const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as J
 const fmt = (v: unknown): string =>
   v === null || v === undefined ? '—' : Array.isArray(v) ? v.join(', ') : String(v);
 
+/** Every interleaved comparison in the raw results, labelled. */
+function interleavedRuns(raw: Json): [string, Json][] {
+  const out: [string, Json][] = [];
+  const add = (label: string, v: unknown): void => {
+    const x = obj(v);
+    if (Array.isArray(x.pairs)) out.push([label, x]);
+  };
+  add('full-history vs \\copy', obj(raw.fullHistory).interleaved);
+  add('checkpoint-only vs \\copy', obj(raw.checkpointOnly).interleaved);
+  add('checkpoint-only (one row group) vs \\copy', obj(raw.checkpointOnlySingleRowGroup).interleaved);
+  add('SQLite', raw.sqliteRaw);
+  add('d2d SQLite', obj(raw.d2d).sqlite);
+  add('d2d PostgreSQL', obj(raw.d2d).postgres);
+  return out;
+}
+
 function main(): void {
   const file = process.argv[2] ?? path.join(__dirname, '..', '..', 'bench', 'results', 'latest.json');
   const r = obj(JSON.parse(fs.readFileSync(file, 'utf8')));
@@ -31,10 +47,15 @@ function main(): void {
   lines.push('', '| metric | value | goal |', '|---|---|---|');
   for (const k of [
     'importCopyRatio',
-    'fullImportSeconds',
-    'checkpointImportSeconds',
+    'sqliteRawRatio',
+    'd2dSpeedupSqlite',
+    'd2dSpeedupPostgres',
+    'checkpointCopyRatio',
     'peakRssMB',
-    'sqlVsDeltaRsSpeedup',
+    'sqlFilesSpeedupLatest',
+    'sqlFilesSpeedupHistorical',
+    'sqlSnapshotSpeedup',
+    'commitReaderRatio',
     'hundredKVersionsSeconds',
     'syncLagP95Seconds',
   ]) {
@@ -76,6 +97,22 @@ function main(): void {
       '',
       `${fmt(hk.versions)}-version import (${fmt(hk.actions)} actions): runs ${fmt(hk.importSeconds)} s (${fmt(hk.versionsPerSecond)} versions/s), worker peak RSS ${fmt(hk.workerPeakRssMB)} MB.`,
     );
+  }
+  const pairs = interleavedRuns(raw);
+  if (pairs.length > 0) {
+    lines.push(
+      '',
+      '| comparison (A vs B) | A runs s | B runs s | A/B per pair | median A/B (min–max) | noisy pairs | load |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const [label, il] of pairs) {
+      const a = obj(il.a);
+      const b = obj(il.b);
+      const ps = (Array.isArray(il.pairs) ? il.pairs : []).map(obj);
+      lines.push(
+        `| ${label}: ${fmt(a.name)} vs ${fmt(b.name)} | ${fmt(a.seconds)} | ${fmt(b.seconds)} | ${fmt(ps.map((p) => p.ratio))} | ${fmt(il.ratioMedian)} (${fmt(il.ratioMin)}–${fmt(il.ratioMax)}) | ${fmt(il.noisyPairs) || '—'} | ${fmt(ps.map((p) => p.loadAvg))} |`,
+      );
+    }
   }
   lines.push(
     '',

@@ -94,6 +94,10 @@ async function deltasqlRun(
     actionsPerActivity: ctx.cfg.actionsPerActivity,
     skipValidation: true,
   });
+  const phases = Object.entries(r.activities)
+    .map(([k, t]) => `${k}×${t.count} ${t.runSeconds.toFixed(2)}s (queued ${t.queueSeconds.toFixed(2)}s)`)
+    .join(', ');
+  ctx.log(`    deltasql ${mode} ${r.seconds.toFixed(2)}s: ${phases}`);
   return r.seconds;
 }
 
@@ -301,37 +305,42 @@ export async function sqliteRawScenario(
   const raw = path.join(tmp, 'raw.db');
   let rows: Record<string, number> = {};
   try {
-    const { value } = await withWorker(ctx, 'sqliteraw', async (w) => {
-      const runner = await importRunner(ctx.temporalAddress, w.taskQueue, w.exited);
-      try {
-        return await interleave({
-          pairs,
-          log: ctx.log,
-          a: {
-            name: 'deltasql full-history → SQLite',
-            run: async (i) => {
-              imported = path.join(tmp, `import-${i}.db`);
-              const s = await deltasqlRun(ctx, runner, ds, `sqlite:///${imported}`, 'full-history');
-              rows = sqliteRowCounts(imported);
-              return s;
+    const { value } = await withWorker(
+      ctx,
+      'sqliteraw',
+      async (w) => {
+        const runner = await importRunner(ctx.temporalAddress, w.taskQueue, w.exited);
+        try {
+          return await interleave({
+            pairs,
+            log: ctx.log,
+            a: {
+              name: 'deltasql full-history → SQLite',
+              run: async (i) => {
+                imported = path.join(tmp, `import-${i}.db`);
+                const s = await deltasqlRun(ctx, runner, ds, `sqlite:///${imported}`, 'full-history');
+                rows = sqliteRowCounts(imported);
+                return s;
+              },
             },
-          },
-          b: {
-            name: 'better-sqlite3 raw insert',
-            run: async () => {
-              const s = rawSqliteCopy(imported, raw);
-              const got = sqliteRowCounts(raw);
-              for (const [t, n] of Object.entries(rows))
-                if (got[t] !== n)
-                  throw new Error(`raw SQLite load wrote ${got[t]} rows into ${t}, the import ${n}`);
-              return s;
+            b: {
+              name: 'better-sqlite3 raw insert',
+              run: async () => {
+                const s = rawSqliteCopy(imported, raw);
+                const got = sqliteRowCounts(raw);
+                for (const [t, n] of Object.entries(rows))
+                  if (got[t] !== n)
+                    throw new Error(`raw SQLite load wrote ${got[t]} rows into ${t}, the import ${n}`);
+                return s;
+              },
             },
-          },
-        });
-      } finally {
-        await runner.close();
-      }
-    });
+          });
+        } finally {
+          await runner.close();
+        }
+      },
+      true,
+    );
     return { ...value, rows };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
