@@ -104,16 +104,35 @@ test('checkpoint-only import, then export: checkpoint at the baseline, earlier v
   expect(src['10'].files?.length).toBeGreaterThan(0);
 });
 
-test('restore a deleted _delta_log from PostgreSQL: delta-rs reads every version as before', async () => {
+test('import, delete _delta_log, restore from PostgreSQL: the source checkpoints and mtimes, delta-rs reads every version as before', async () => {
   const copy = copyFixture(FIXTURE);
   try {
-    const latest = await importHistory(fixture(FIXTURE), 'restored', copy);
+    const imp = await cli(['import', copy, '--catalog', url, '--name', 'restored', '--no-progress']);
+    expect({ code: imp.code, out: imp.stdout + imp.stderr }).toEqual({ code: 0, out: expect.any(String) });
+    const latest = 10;
+    const mtimes = Array.from({ length: latest + 1 }, (_, v) =>
+      Math.floor(fs.statSync(logFile(copy, commitName(v))).mtimeMs),
+    );
     fs.rmSync(path.join(copy, '_delta_log'), { recursive: true });
-    const r = await cli(['restore', '--catalog', url, '--table', 'restored', '--no-progress']);
+    const r = await cli(['restore', '--catalog', url, '--table', 'restored', '--format', 'json']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    expect(r.stdout).toMatch(/parity|PARITY/i);
-    for (let v = 0; v <= latest; v++)
-      expect(sha256(logFile(copy, commitName(v)))).toBe(sha256(logFile(fixture(FIXTURE), commitName(v))));
+    const out = JSON.parse(r.stdout);
+    expect(out.diff).toMatchObject({ exitCode: 0 });
+    // The import recorded the source's one checkpoint (version 10): the log is gone, yet the
+    // restore rebuilds exactly that one, and `_last_checkpoint` names it.
+    expect(out.export.plan).toMatchObject({
+      checkpoints: [10],
+      checkpointRule: 'where the source had them (recorded at import, versions 0–10)',
+    });
+    expect(JSON.parse(fs.readFileSync(logFile(copy, '_last_checkpoint'), 'utf8')).version).toBe(10);
+    for (let v = 0; v <= latest; v++) {
+      const f = logFile(copy, commitName(v));
+      expect({ v, sha: sha256(f), mtime: Math.floor(fs.statSync(f).mtimeMs) }).toEqual({
+        v,
+        sha: sha256(logFile(fixture(FIXTURE), commitName(v))),
+        mtime: mtimes[v],
+      });
+    }
     const versions = Array.from({ length: latest + 1 }, (_, i) => i);
     const [src, got] = await deltaRsStates([
       { path: fixture(FIXTURE), versions },
