@@ -12,7 +12,7 @@ import type { SqlDialect, SqlDriver, SqlValue } from './sql';
 import type { FileListQuery } from './store';
 
 /** Engines that have migration 4's validity-class index. */
-const CLASS_INDEXED: ReadonlySet<SqlDialect> = new Set(['sqlite', 'postgres']);
+export const CLASS_INDEXED: ReadonlySet<SqlDialect> = new Set(['sqlite', 'postgres']);
 
 /** Drivers that can return positional rows: no per-row object, far less garbage for 1M files. */
 export interface ArrayRowDriver {
@@ -46,23 +46,25 @@ export function addFilesValidAt(
   tableId: string,
   v: number,
   dialect?: SqlDialect,
+  /** A further condition (` AND …`) repeated inside every scan, where the planner sees it. */
+  extra: { sql: string; params: readonly SqlValue[] } = { sql: '', params: [] },
 ): { sql: string; params: SqlValue[] } {
   if (dialect !== undefined && !CLASS_INDEXED.has(dialect)) {
     return {
-      sql: `SELECT ${select} FROM {T:dl_add_files} WHERE table_id = ? AND version <= ? AND (removed_version IS NULL OR removed_version > ?)`,
-      params: [tableId, v, v],
+      sql: `SELECT ${select} FROM {T:dl_add_files} WHERE table_id = ? AND version <= ? AND (removed_version IS NULL OR removed_version > ?)${extra.sql}`,
+      params: [tableId, v, v, ...extra.params],
     };
   }
   const from = `SELECT ${select} FROM {T:dl_add_files} WHERE table_id = ? AND ${VALIDITY_CLASS} = `;
-  const parts = [`${from}${OPEN_VALIDITY_CLASS} AND version <= ?`];
-  const params: SqlValue[] = [tableId, v];
+  const parts = [`${from}${OPEN_VALIDITY_CLASS} AND version <= ?${extra.sql}`];
+  const params: SqlValue[] = [tableId, v, ...extra.params];
   for (let k = 0; k < MAX_VALIDITY_CLASS; k++) {
     // A row of class k lives fewer than 2^(k+1) versions: valid at V means it started after V - 2^(k+1).
-    parts.push(`${from}${k} AND version > ? AND version <= ? AND removed_version > ?`);
-    params.push(tableId, v - 2 ** (k + 1), v, v);
+    parts.push(`${from}${k} AND version > ? AND version <= ? AND removed_version > ?${extra.sql}`);
+    params.push(tableId, v - 2 ** (k + 1), v, v, ...extra.params);
   }
-  parts.push(`${from}${MAX_VALIDITY_CLASS} AND version <= ? AND removed_version > ?`);
-  params.push(tableId, v, v);
+  parts.push(`${from}${MAX_VALIDITY_CLASS} AND version <= ? AND removed_version > ?${extra.sql}`);
+  params.push(tableId, v, v, ...extra.params);
   return { sql: parts.join(' UNION ALL '), params };
 }
 

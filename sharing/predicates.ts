@@ -63,12 +63,19 @@ export function compilePredicate(
   partitionKeys: ReadonlyMap<string, string>,
   dialect: SqlDialect,
 ): SqlCondition | null {
+  // The JSON functions below are SQLite's and PostgreSQL's; elsewhere no pruning (never wrong).
+  if (dialect !== 'sqlite' && dialect !== 'postgres') return null;
   const value = (key: string): SqlCondition =>
     dialect === 'postgres'
       ? { sql: `NULLIF(CAST(partition_values AS jsonb) ->> ?, '')`, params: [key] }
       : { sql: `NULLIF(json_extract(partition_values, ?), '')`, params: [`$."${key}"`] };
+  // PostgreSQL's cast fails on a non-number, and a failing statement cannot be retried unpruned
+  // once a streamed answer has begun: a value that is not an integer compares as null there.
   const intCast = (c: SqlCondition): SqlCondition => ({
-    sql: `CAST(${c.sql} AS ${dialect === 'postgres' ? 'BIGINT' : 'INTEGER'})`,
+    sql:
+      dialect === 'postgres'
+        ? `CAST(substring(${c.sql} from '^-?[0-9]{1,18}$') AS BIGINT)`
+        : `CAST(${c.sql} AS INTEGER)`,
     params: c.params,
   });
 

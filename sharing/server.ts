@@ -37,6 +37,8 @@ export interface SharingServerOptions {
   /** HMAC key for local file URLs and page tokens; random per process by default. */
   secret?: Buffer;
   accessLog?: (e: AccessLogEntry) => void;
+  /** File rows per SQL page of a query answer (sharing/file-stream.ts). */
+  filePageRows?: number;
 }
 
 /** A local table's root directory, or null for tables on object stores. */
@@ -90,7 +92,7 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
    * One response signs each file once, at one instant: the remove and the add of the same file in
    * one version must carry the same URL, or a Delta reader cannot pair them (CDF of DV updates).
    */
-  const signerFor = (req: FastifyRequest, t: CatalogTable): SignFn => {
+  const signerFor = (req: FastifyRequest, t: CatalogTable, memo: boolean): SignFn => {
     const now = Date.now();
     const root = localRoot(t.location);
     let sign: SignFn;
@@ -108,11 +110,14 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
         expiresAt: now + signer.ttlSeconds * 1000,
       });
     }
-    const memo = new Map<string, ReturnType<SignFn>>();
+    // Local URLs are a function of (file, now) already; the memo, which grows with the answer,
+    // is only kept for change responses.
+    if (!memo || root !== null) return sign;
+    const seen = new Map<string, ReturnType<SignFn>>();
     return (ref) => {
       const k = `${ref.kind}:${UrlSigner.refString(ref)}`;
-      let r = memo.get(k);
-      if (!r) memo.set(k, (r = sign(ref)));
+      let r = seen.get(k);
+      if (!r) seen.set(k, (r = sign(ref)));
       return r;
     };
   };
@@ -162,7 +167,14 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
     return pages.page(`all-tables\n${s.name}`, items, q);
   });
 
-  registerTableRoutes(app, { store: o.store, shares: o.shares, base, signerFor, recipient });
+  registerTableRoutes(app, {
+    store: o.store,
+    shares: o.shares,
+    base,
+    signerFor,
+    recipient,
+    pageRows: o.filePageRows,
+  });
 
   let shared: { at: number; ids: Set<string> } | null = null;
   const sharedTableIds = async (): Promise<Set<string>> => {

@@ -1,15 +1,14 @@
 /**
  * What a sharing response says about a table, read from SQL only: the table state at a version
- * (the snapshot reader without files), the add files valid at that version through the same
- * covering-index statement `files()` uses (plus the partition-pruning condition from the hints),
- * and the change data feed from the catalog's cdc/add/remove rows. The log is never replayed.
+ * (the snapshot reader without files), the rows of the add files (streamed in pages by
+ * file-stream.ts, through the covering index `files()` uses), and the change data feed from the
+ * catalog's cdc/add/remove rows. The log is never replayed.
  */
 import { DeltaSqlError } from '../common/errors';
-import { addFilesValidAt, queryArrays } from '../catalog/file-list';
+import { queryArrays } from '../catalog/file-list';
 import type { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { SqlValue } from '../catalog/sql';
 import type { SnapshotJson } from '../delta/snapshot-json';
-import type { SqlCondition } from './predicates';
 
 /** One add (or remove, or cdc) row as a response needs it; `raw` is the verbatim action body. */
 export interface FileRow {
@@ -39,7 +38,7 @@ function unwrap(raw: unknown, key: string, where: string): Record<string, unknow
   return inner as Record<string, unknown>;
 }
 
-function rowOf(kind: FileRow['kind'], r: unknown[], where: string): FileRow {
+export function rowOf(kind: FileRow['kind'], r: unknown[], where: string): FileRow {
   const [path, size, version, pv, stats, raw] = r;
   const body = unwrap(raw, kind, where);
   const parts =
@@ -65,30 +64,6 @@ export const tableState = (
   q: { version?: number; timestamp?: number },
 ) => store.snapshot(tableId, { ...q, includeFiles: false }) as Promise<SnapshotJson>;
 
-/** The add files valid at `version`, optionally only those the partition condition may match. */
-export async function filesAt(
-  store: SqlCatalogStore,
-  tableId: string,
-  version: number,
-  where: SqlCondition | null,
-): Promise<FileRow[]> {
-  const db = store.driver;
-  const base = addFilesValidAt(ADD_COLUMNS.join(', '), tableId, version);
-  const label = `catalog table ${tableId} at version ${version}`;
-  if (where) {
-    const sql = `SELECT ${ADD_COLUMNS.join(', ')} FROM (${base.sql}) f WHERE ${where.sql}`;
-    try {
-      const rows = await queryArrays(db, sql, ADD_COLUMNS, [...base.params, ...where.params]);
-      return rows.map((r) => rowOf('add', r, label));
-    } catch {
-      // Hints are best effort (PROTOCOL.md): a condition the database cannot evaluate (a cast of a
-      // value that is not a number) means no pruning, never a failed query.
-    }
-  }
-  const rows = await queryArrays(db, base.sql, ADD_COLUMNS, base.params);
-  return rows.map((r) => rowOf('add', r, label));
-}
-
 /** Records a file holds after its deletion vector, when its stats say; null when unknown. */
 export function liveRecords(f: FileRow): number | null {
   if (!f.stats) return null;
@@ -105,16 +80,20 @@ export function liveRecords(f: FileRow): number | null {
 /**
  * limitHint: keep files until their known row counts reach the limit. A file without a count is
  * kept but not counted, so the client always gets at least `limit` rows when the table has them.
+ * Stops pulling pages once the limit is reached.
  */
-export function applyLimitHint(files: FileRow[], limit: number): FileRow[] {
-  const out: FileRow[] = [];
+export async function* limitPages(pages: AsyncIterable<FileRow[]>, limit: number): AsyncGenerator<FileRow[]> {
   let rows = 0;
-  for (const f of files) {
-    if (rows >= limit) break;
-    out.push(f);
-    rows += liveRecords(f) ?? 0;
+  for await (const page of pages) {
+    const out: FileRow[] = [];
+    for (const f of page) {
+      if (rows >= limit) break;
+      out.push(f);
+      rows += liveRecords(f) ?? 0;
+    }
+    if (out.length > 0) yield out;
+    if (rows >= limit) return;
   }
-  return out;
 }
 
 export interface ChangeSet {

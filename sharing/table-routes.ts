@@ -3,6 +3,7 @@
  * changes. Every answer is computed from the catalog (see table-data.ts); file URLs are signed
  * per response and expire.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isDeltaSqlError } from '../common/errors';
@@ -30,15 +31,21 @@ import {
   type ResponseFormat,
   type SignFn,
 } from './responses';
-import { applyLimitHint, changesBetween, filesAt, tableState } from './table-data';
+import { filePagesAt } from './file-stream';
+import type { SqlCondition } from './predicates';
+import { changesBetween, limitPages, tableState, type FileRow } from './table-data';
 
 export interface TableContext {
   store: SqlCatalogStore;
   shares: ShareRegistry;
   base: string;
-  /** Signing for one catalog table's files, for this request (local route or S3 pre-signing). */
-  signerFor(req: FastifyRequest, table: CatalogTable): SignFn;
+  /**
+   * Signing for one catalog table's files, for this request (local route or pre-signing). With
+   * `memo`, a file named twice gets the same URL (change responses pair removes with adds).
+   */
+  signerFor(req: FastifyRequest, table: CatalogTable, memo: boolean): SignFn;
   recipient(req: FastifyRequest): Recipient;
+  pageRows?: number;
 }
 
 type TableParams = { share: string; schema: string; table: string };
@@ -101,6 +108,33 @@ function chooseFormat(req: FastifyRequest, s: Pick<SnapshotJson, 'protocol' | 'm
   return parquet || !delta ? 'parquet' : 'delta';
 }
 
+/**
+ * File pages at a version, pruned by the hint condition. Hints are best effort (PROTOCOL.md): a
+ * condition the database cannot evaluate means no pruning, never a failed query.
+ */
+async function* prunedPages(
+  store: SqlCatalogStore,
+  tableId: string,
+  version: number,
+  where: SqlCondition | null,
+  pageRows: number | undefined,
+): AsyncGenerator<FileRow[]> {
+  if (where) {
+    const pruned = filePagesAt(store.driver, tableId, version, { where, pageRows });
+    let first: IteratorResult<FileRow[]> | null = null;
+    try {
+      first = await pruned.next();
+    } catch {
+      // fall through to the unpruned list
+    }
+    if (first !== null) {
+      for (let p = first; !p.done; p = await pruned.next()) yield p.value;
+      return;
+    }
+  }
+  yield* filePagesAt(store.driver, tableId, version, { pageRows });
+}
+
 export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): void {
   const prefix = `${ctx.base}/shares/:share/schemas/:schema/tables/:table`;
 
@@ -124,6 +158,25 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
       .header('delta-table-version', String(version))
       .header('delta-sharing-capabilities', `responseformat=${format}`)
       .send(lines.length === 0 ? '' : lines.join('\n') + '\n');
+
+  /** A streamed NDJSON answer: one chunk per page, pulled only as fast as the client reads. */
+  const ndjsonStream = (
+    reply: FastifyReply,
+    version: number,
+    format: ResponseFormat,
+    head: string[],
+    rest: AsyncIterable<string>,
+  ): FastifyReply => {
+    async function* all(): AsyncGenerator<string> {
+      yield head.join('\n') + '\n';
+      yield* rest;
+    }
+    return reply
+      .header('content-type', 'application/x-ndjson; charset=utf-8')
+      .header('delta-table-version', String(version))
+      .header('delta-sharing-capabilities', `responseformat=${format}`)
+      .send(Readable.from(all(), { highWaterMark: 1 }));
+  };
 
   const version = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const t = await resolve(req);
@@ -166,12 +219,19 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     const format = chooseFormat(req, s);
     const pred = body.jsonPredicateHints === undefined ? null : parsePredicate(body.jsonPredicateHints);
     const where = pred ? compilePredicate(pred, partitionKeyMap(s.metadata), ctx.store.dialect) : null;
-    let files = await filesAt(ctx.store, t.tableId, s.version, where);
-    if (body.limitHint !== undefined) files = applyLimitHint(files, body.limitHint);
-    const sign = ctx.signerFor(req, t);
-    const lines = stateLines(s, format);
-    for (const f of files) lines.push(await fileLine(f, sign, { format, wrapper: 'file' }));
-    return ndjson(reply, s.version, format, lines);
+    const sign = ctx.signerFor(req, t, false);
+    let pages = prunedPages(ctx.store, t.tableId, s.version, where, ctx.pageRows);
+    if (body.limitHint !== undefined) pages = limitPages(pages, body.limitHint);
+    // The first page is read before the status line, so a failing statement is still an error answer.
+    const first = await pages.next();
+    async function* fileLines(): AsyncGenerator<string> {
+      for (let p = first; !p.done; p = await pages.next()) {
+        const out: string[] = [];
+        for (const f of p.value) out.push(await fileLine(f, sign, { format, wrapper: 'file' }));
+        yield out.join('\n') + '\n';
+      }
+    }
+    return ndjsonStream(reply, s.version, format, stateLines(s, format), fileLines());
   });
 
   /** Query from a starting version: the data-changing adds and removes, with historical metadata. */
@@ -213,7 +273,7 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     const s = await tableState(ctx.store, t.tableId, { version: start }).catch(asClientError);
     const format = chooseFormat(req, s);
     const set = await changesBetween(ctx.store, t.tableId, start, end, format === 'delta');
-    const sign = ctx.signerFor(req, t);
+    const sign = ctx.signerFor(req, t, true);
     const lines = [protocolLine(s.protocol, format), metadataLine(s.metadata, format, { version: start })];
     if (history || format === 'delta') {
       for (const [v, m] of set.metadata) if (v > start) lines.push(metadataLine(m, format, { version: v }));

@@ -86,7 +86,7 @@ export interface Served {
 /** A server sharing `tables` as share `fx`, schema `default`; plus an ungranted share `secret`. */
 export async function serve(
   tables: readonly string[],
-  opts: { urlTtlSeconds?: number; store?: SqlCatalogStore; dir?: string } = {},
+  opts: { urlTtlSeconds?: number; store?: SqlCatalogStore; dir?: string; filePageRows?: number } = {},
 ): Promise<Served> {
   const dir = opts.dir ?? tempDir('deltasql-share-');
   const store = opts.store ?? (await openCatalog(`sqlite:///${path.join(dir, 'catalog.db')}`));
@@ -114,6 +114,7 @@ export async function serve(
     shares: parseShares(yaml),
     basePath: '/delta-sharing',
     urlTtlSeconds: opts.urlTtlSeconds,
+    filePageRows: opts.filePageRows,
     accessLog: (e) => log.push(e),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
