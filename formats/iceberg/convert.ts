@@ -11,6 +11,8 @@
  *   deleted, so it never depends on earlier manifests.
  * - Deletion vectors have no Iceberg v2 equivalent without rewriting data: refused, naming the
  *   version (otherwise Iceberg readers would see deleted rows).
+ * - Schema changes become Iceberg schema evolution (schema-evolution.ts); a change of partition
+ *   columns is refused, since Iceberg would need a new partition spec for the older files too.
  * - Manifests are written first; the metadata file is written last with put-if-absent, so a failed
  *   run leaves only unreferenced Avro files, never a half-written table.
  */
@@ -19,18 +21,24 @@ import { DeltaSqlError } from '../../common/errors';
 import type { FileJson, SnapshotJson } from '../../delta/snapshot-json';
 import type { ObjectStore } from '../../storage/object-store';
 import { probeWritable } from '../../storage/probe-writable';
-import { displayPath, isNotFound } from '../../storage/storage-error';
 import { readParquetMetadata } from '../../delta/parquet-stream';
 import { isUuid, uuidFromText } from '../deterministic-uuid';
 import { type DataFileEntry, type PartitionFieldSpec, writeManifest, writeManifestList } from './manifests';
-import { type ConvertedSchema, convertSchema } from './schema';
+import {
+  convertedDeltaVersion,
+  DELTA_VERSION,
+  FIRST_PARTITION_FIELD_ID,
+  type IcebergSnapshot,
+  METADATA_DIR,
+  nameMappingOf,
+  readCurrent,
+  writeNextMetadata,
+} from './metadata';
+import { type ConvertedSchema, convertSchema, type PriorIds, priorIdsOf } from './schema';
+import { checkEvolution, keepOptional, mergeNameMappings, sameFields } from './schema-evolution';
 import { boundBytes, partitionValue } from './values';
 
-export const METADATA_DIR = 'metadata';
-const VERSION_HINT = `${METADATA_DIR}/version-hint.text`;
-const FIRST_PARTITION_FIELD_ID = 1000;
-const DELTA_VERSION = 'delta-version';
-const SCHEMA_HASH_PROPERTY = 'deltasql.delta-schema-sha256';
+export { METADATA_DIR } from './metadata';
 
 /** Where snapshots come from: the Delta log, or the SQL catalog's copy of it. */
 export interface SnapshotSource {
@@ -54,40 +62,10 @@ export interface IcebergConversion {
   dryRun: boolean;
 }
 
-interface IcebergMetadata {
-  'last-sequence-number': number;
-  'current-snapshot-id': number | null;
-  snapshots: { 'snapshot-id': number; summary: Record<string, string> }[];
-  'metadata-log': { 'timestamp-ms': number; 'metadata-file': string }[];
-  properties: Record<string, string>;
-  [k: string]: unknown;
-}
-
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 /** Deterministic 53-bit snapshot id, so a re-run of the same conversion writes the same files. */
 const snapshotIdFor = (tableId: string, deltaVersion: number): number =>
   parseInt(sha(`${tableId}:${deltaVersion}`).slice(0, 13), 16);
-
-async function readCurrent(store: ObjectStore): Promise<{ n: number; meta: IcebergMetadata } | null> {
-  let hint: string;
-  try {
-    hint = (await store.get(VERSION_HINT)).toString('utf8').trim();
-  } catch (e) {
-    if (isNotFound(e)) return null;
-    throw e;
-  }
-  const n = Number(hint);
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new DeltaSqlError(
-      'CorruptCommit',
-      `${displayPath(store.root, VERSION_HINT)} holds "${hint}", not a version`,
-    );
-  }
-  const meta = JSON.parse(
-    (await store.get(`${METADATA_DIR}/v${n}.metadata.json`)).toString('utf8'),
-  ) as IcebergMetadata;
-  return { n, meta };
-}
 
 function tableLocation(root: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(root)
@@ -210,6 +188,35 @@ function refuseDeletionVectors(s: SnapshotJson): void {
   }
 }
 
+/** The schema a version is converted with: the previous one when nothing changed, else the next id. */
+function evolve(
+  s: SnapshotJson,
+  previous: { schema: ConvertedSchema['schema']; prior: PriorIds } | null,
+  nextSchemaId: number,
+): ConvertedSchema {
+  const converted = convertSchema(
+    s.metadata.schemaString,
+    s.metadata.configuration,
+    previous?.prior,
+    nextSchemaId,
+  );
+  if (previous === null) return converted;
+  checkEvolution(previous.schema, converted.schema, s.version);
+  keepOptional(previous.schema, converted.schema);
+  if (sameFields(previous.schema, converted.schema))
+    converted.schema['schema-id'] = previous.schema['schema-id'];
+  return converted;
+}
+
+function refusePartitionChange(before: readonly string[], after: readonly string[], version: number): void {
+  if (JSON.stringify(before) !== JSON.stringify(after)) {
+    throw new DeltaSqlError(
+      'UnsupportedFeature',
+      `version ${version} changes the partition columns from [${before.join(', ')}] to [${after.join(', ')}]; convert that table afresh (remove ${METADATA_DIR}/)`,
+    );
+  }
+}
+
 /** Convert (or plan, with dryRun) every Delta version not yet in the Iceberg metadata, up to `upTo`. */
 export async function convertDeltaToIceberg(
   store: ObjectStore,
@@ -218,19 +225,7 @@ export async function convertDeltaToIceberg(
 ): Promise<IcebergConversion> {
   const target = opts.upTo ?? (await source.latestVersion());
   const current = await readCurrent(store);
-  const lastVersion =
-    current === null
-      ? null
-      : Number(
-          current.meta.snapshots.find((s) => s['snapshot-id'] === current.meta['current-snapshot-id'])
-            ?.summary[DELTA_VERSION],
-        );
-  if (lastVersion !== null && !Number.isSafeInteger(lastVersion)) {
-    throw new DeltaSqlError(
-      'CorruptCommit',
-      `${store.root}/${METADATA_DIR}: the current snapshot has no ${DELTA_VERSION}`,
-    );
-  }
+  const lastVersion = convertedDeltaVersion(store, current);
   const out: IcebergConversion = {
     tableRoot: store.root,
     metadataFile: null,
@@ -251,24 +246,34 @@ export async function convertDeltaToIceberg(
   const counts = new Map<string, number>();
   if (lastVersion !== null)
     for (const f of (await source.snapshot(lastVersion)).files ?? []) live.set(f.path, f);
-  const meta: IcebergMetadata = current?.meta ?? ({} as IcebergMetadata);
   let seq = current?.meta['last-sequence-number'] ?? 0;
   let parent = current?.meta['current-snapshot-id'] ?? null;
-  const newSnapshots: Record<string, unknown>[] = [];
+  const schemas = [...(current?.meta.schemas ?? [])];
+  const currentSchema = schemas.find((x) => x['schema-id'] === current?.meta['current-schema-id']);
+  let nameMapping = current ? nameMappingOf(current.meta) : [];
+  let lastColumnId = current?.meta['last-column-id'] ?? 0;
+  let previous =
+    currentSchema === undefined
+      ? null
+      : { schema: currentSchema, prior: priorIdsOf(currentSchema, lastColumnId, nameMapping) };
+  let partitionColumns = current?.meta['partition-specs']?.[0]?.fields.map((f) => f.name) ?? null;
+  const newSnapshots: IcebergSnapshot[] = [];
   let last: { s: SnapshotJson; schema: ConvertedSchema; spec: PartitionFieldSpec[] } | null = null;
 
   for (const v of versions) {
     const s = await source.snapshot(v);
     refuseDeletionVectors(s);
-    const schema = convertSchema(s.metadata.schemaString, s.metadata.configuration);
-    const schemaHash = sha(s.metadata.schemaString);
-    const previousHash = last ? sha(last.s.metadata.schemaString) : meta.properties?.[SCHEMA_HASH_PROPERTY];
-    if (previousHash !== undefined && previousHash !== schemaHash) {
-      throw new DeltaSqlError(
-        'UnsupportedFeature',
-        `the Delta schema changed at or before version ${v}; schema evolution is not converted incrementally`,
-      );
-    }
+    if (partitionColumns !== null) refusePartitionChange(partitionColumns, s.metadata.partitionColumns, v);
+    partitionColumns = s.metadata.partitionColumns;
+    const nextSchemaId = schemas.reduce((m, x) => Math.max(m, x['schema-id'] + 1), 0);
+    const schema = evolve(s, previous, nextSchemaId);
+    if (!schemas.some((x) => x['schema-id'] === schema.schema['schema-id'])) schemas.push(schema.schema);
+    lastColumnId = Math.max(lastColumnId, schema.lastColumnId);
+    nameMapping = mergeNameMappings(nameMapping, schema.nameMapping);
+    const prior = priorIdsOf(schema.schema, lastColumnId, nameMapping);
+    // Ids stay claimed after a column is dropped: Iceberg never hands an id out twice.
+    for (const [k, id] of previous?.prior.byPath ?? []) if (!prior.byPath.has(k)) prior.byPath.set(k, id);
+    previous = { schema: schema.schema, prior };
     const spec = partitionSpec(s, schema);
     const next = new Map((s.files ?? []).map((f) => [f.path, f]));
     const added = [...next.values()].filter((f) => !live.has(f.path));
@@ -332,71 +337,24 @@ export async function convertDeltaToIceberg(
         'deleted-records': String(rows(deleted)),
         'total-records': String(rows([...next.values()])),
       },
-      'schema-id': 0,
+      'schema-id': schema.schema['schema-id'],
     });
     parent = snapshotId;
     live = next;
   }
   if (opts.dryRun || last === null) return out;
-
-  const n = (current?.n ?? 0) + 1;
-  const file = `${METADATA_DIR}/v${n}.metadata.json`;
-  const snapshots = [...(current?.meta.snapshots ?? []), ...newSnapshots];
-  const { s, schema, spec } = last;
-  const doc = {
-    'format-version': 2,
-    'table-uuid':
-      current?.meta['table-uuid'] ?? (isUuid(s.metadata.id) ? s.metadata.id : uuidFromText(s.metadata.id)),
+  out.metadataFile = await writeNextMetadata(store, {
+    current,
+    tableUuid: isUuid(last.s.metadata.id) ? last.s.metadata.id : uuidFromText(last.s.metadata.id),
     location,
-    'last-sequence-number': seq,
-    'last-updated-ms': now,
-    'last-column-id': schema.lastColumnId,
-    'current-schema-id': 0,
-    schemas: [schema.schema],
-    'default-spec-id': 0,
-    'partition-specs': [
-      {
-        'spec-id': 0,
-        fields: spec.map((p) => ({
-          name: p.name,
-          transform: 'identity',
-          'source-id': p.sourceId,
-          'field-id': p.fieldId,
-        })),
-      },
-    ],
-    'last-partition-id':
-      spec.length === 0 ? FIRST_PARTITION_FIELD_ID - 1 : FIRST_PARTITION_FIELD_ID + spec.length - 1,
-    'default-sort-order-id': 0,
-    'sort-orders': [{ 'order-id': 0, fields: [] }],
-    properties: {
-      'schema.name-mapping.default': JSON.stringify(schema.nameMapping),
-      [SCHEMA_HASH_PROPERTY]: sha(s.metadata.schemaString),
-    },
-    'current-snapshot-id': parent,
-    refs: { main: { 'snapshot-id': parent, type: 'branch' } },
-    snapshots,
-    'snapshot-log': snapshots.map((x) => ({
-      'timestamp-ms': x['timestamp-ms' as keyof typeof x],
-      'snapshot-id': x['snapshot-id'],
-    })),
-    'metadata-log': current
-      ? [
-          ...(current.meta['metadata-log'] ?? []),
-          { 'timestamp-ms': now, 'metadata-file': `${location}/${METADATA_DIR}/v${current.n}.metadata.json` },
-        ]
-      : [],
-  };
-  if (!(await store.putIfAbsent(file, JSON.stringify(doc, null, 2)))) {
-    throw new DeltaSqlError(
-      'VersionConflict',
-      `${displayPath(store.root, file)} was written by another converter; nothing was changed`,
-      {
-        file: displayPath(store.root, file),
-      },
-    );
-  }
-  await store.put(VERSION_HINT, String(n));
-  out.metadataFile = displayPath(store.root, file);
+    now,
+    lastSequenceNumber: seq,
+    lastColumnId,
+    schemas,
+    currentSchemaId: last.schema.schema['schema-id'],
+    spec: last.spec,
+    nameMapping,
+    newSnapshots,
+  });
   return out;
 }

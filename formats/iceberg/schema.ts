@@ -5,6 +5,10 @@
  * the table gets `schema.name-mapping.default`, which lets readers match columns by name in files
  * without field ids. The name mapping lists the logical name and, under column mapping, the
  * physical name too.
+ *
+ * A later Delta schema is converted against the ids already given (`prior`, keyed by field path):
+ * a column keeps its id, so files written before a column was added still resolve, and a new
+ * column gets an id above every id ever used (Iceberg never reuses ids).
  */
 import { DeltaSqlError } from '../../common/errors';
 
@@ -66,7 +70,7 @@ interface DeltaFieldJson {
 }
 
 export interface ConvertedSchema {
-  schema: IcebergStruct & { 'schema-id': 0 };
+  schema: IcebergStruct & { 'schema-id': number };
   lastColumnId: number;
   nameMapping: NameMapping[];
   /** Top-level Delta column name -> its Iceberg field and the physical name Delta stats and partition values use. */
@@ -85,13 +89,54 @@ const ROW_TRACKING_COLUMN_KEYS = [
   'delta.rowTracking.materializedRowCommitVersionColumnName',
 ];
 
+/** Ids already assigned: field path (`a.b`, `tags.element`, `m.key`) -> id, and the highest id. */
+export interface PriorIds {
+  byPath: Map<string, number>;
+  lastColumnId: number;
+}
+
+/**
+ * The field paths and ids of a converted schema (and the top-level names of its name mapping,
+ * which also maps internal columns), to convert the next one against.
+ */
+export function priorIdsOf(
+  schema: IcebergStruct,
+  lastColumnId: number,
+  mapping: NameMapping[] = [],
+): PriorIds {
+  const byPath = new Map<string, number>();
+  for (const m of mapping) for (const n of m.names) byPath.set(n, m['field-id']);
+  const walk = (t: IcebergType, at: string): void => {
+    if (typeof t === 'string') return;
+    if (t.type === 'struct') {
+      for (const f of t.fields) {
+        const p = at === '' ? f.name : `${at}.${f.name}`;
+        byPath.set(p, f.id);
+        walk(f.type, p);
+      }
+    } else if (t.type === 'list') {
+      byPath.set(`${at}.element`, t['element-id']);
+      walk(t.element, `${at}.element`);
+    } else {
+      byPath.set(`${at}.key`, t['key-id']);
+      byPath.set(`${at}.value`, t['value-id']);
+      walk(t.key, `${at}.key`);
+      walk(t.value, `${at}.value`);
+    }
+  };
+  walk(schema, '');
+  return { byPath, lastColumnId };
+}
+
 export function convertSchema(
   schemaString: string,
   configuration: Record<string, string | null> = {},
+  prior: PriorIds = { byPath: new Map(), lastColumnId: 0 },
+  schemaId = 0,
 ): ConvertedSchema {
   const root = JSON.parse(schemaString) as { fields: DeltaFieldJson[] };
   // First pass: the highest column-mapping id, so assigned ids never collide with mapped ones.
-  let next = 1;
+  let next = prior.lastColumnId + 1;
   const visitIds = (t: unknown): void => {
     if (typeof t !== 'object' || t === null) return;
     const o = t as Record<string, unknown>;
@@ -106,8 +151,9 @@ export function convertSchema(
   };
   visitIds(root);
   const fresh = (): number => next++;
+  const idFor = (path: string): number => prior.byPath.get(path) ?? fresh();
 
-  const typeOf = (t: unknown, mapping: NameMapping[]): IcebergType => {
+  const typeOf = (t: unknown, mapping: NameMapping[], at: string): IcebergType => {
     if (typeof t === 'string') {
       const d = DECIMAL.exec(t);
       if (d) return `decimal(${d[1]}, ${d[2]})`;
@@ -117,17 +163,17 @@ export function convertSchema(
       return p;
     }
     const o = t as Record<string, unknown>;
-    if (o.type === 'struct') return structOf(o.fields as DeltaFieldJson[], mapping);
+    if (o.type === 'struct') return structOf(o.fields as DeltaFieldJson[], mapping, at);
     if (o.type === 'array') {
-      const id = fresh();
+      const id = idFor(`${at}.element`);
       const m: NameMapping = { 'field-id': id, names: ['element'], fields: [] };
       mapping.push(m);
-      const element = typeOf(o.elementType, m.fields as NameMapping[]);
+      const element = typeOf(o.elementType, m.fields as NameMapping[], `${at}.element`);
       return { type: 'list', 'element-id': id, 'element-required': o.containsNull === false, element };
     }
     if (o.type === 'map') {
-      const keyId = fresh();
-      const valueId = fresh();
+      const keyId = idFor(`${at}.key`);
+      const valueId = idFor(`${at}.value`);
       const km: NameMapping = { 'field-id': keyId, names: ['key'], fields: [] };
       const vm: NameMapping = { 'field-id': valueId, names: ['value'], fields: [] };
       mapping.push(km, vm);
@@ -135,10 +181,10 @@ export function convertSchema(
         type: 'map',
         'key-id': keyId,
         'key-required': true,
-        key: typeOf(o.keyType, km.fields as NameMapping[]),
+        key: typeOf(o.keyType, km.fields as NameMapping[], `${at}.key`),
         'value-id': valueId,
         'value-required': o.valueContainsNull === false,
-        value: typeOf(o.valueType, vm.fields as NameMapping[]),
+        value: typeOf(o.valueType, vm.fields as NameMapping[], `${at}.value`),
       };
     }
     throw new DeltaSqlError(
@@ -147,11 +193,12 @@ export function convertSchema(
     );
   };
 
-  const structOf = (fields: DeltaFieldJson[], mapping: NameMapping[]): IcebergStruct => {
+  const structOf = (fields: DeltaFieldJson[], mapping: NameMapping[], at: string): IcebergStruct => {
+    const pathOf = (f: DeltaFieldJson): string => (at === '' ? f.name : `${at}.${f.name}`);
     // Ids of one struct's own fields are taken before its children's, as Iceberg assigns them.
     const ids = fields.map((f) => {
       const mapped = f.metadata?.[COLUMN_MAPPING_ID];
-      return typeof mapped === 'number' ? mapped : fresh();
+      return typeof mapped === 'number' ? mapped : idFor(pathOf(f));
     });
     const out = fields.map((f, i): IcebergField => {
       const physical = f.metadata?.[COLUMN_MAPPING_PHYSICAL];
@@ -162,14 +209,14 @@ export function convertSchema(
         id: ids[i],
         name: f.name,
         required: f.nullable === false,
-        type: typeOf(f.type, m.fields as NameMapping[]),
+        type: typeOf(f.type, m.fields as NameMapping[], pathOf(f)),
       };
     });
     return { type: 'struct', fields: out };
   };
 
   const nameMapping: NameMapping[] = [];
-  const struct = structOf(root.fields, nameMapping);
+  const struct = structOf(root.fields, nameMapping, '');
   const taken = new Set(struct.fields.map((f) => f.name));
   const internal = [
     ...CDF_COLUMNS,
@@ -177,7 +224,8 @@ export function convertSchema(
       (n): n is string => typeof n === 'string',
     ),
   ];
-  for (const name of internal) if (!taken.has(name)) nameMapping.push({ 'field-id': fresh(), names: [name] });
+  for (const name of internal)
+    if (!taken.has(name)) nameMapping.push({ 'field-id': idFor(name), names: [name] });
   const prune = (ms: NameMapping[]): void => {
     for (const m of ms) {
       if (m.fields && m.fields.length === 0) delete m.fields;
@@ -186,7 +234,7 @@ export function convertSchema(
   };
   prune(nameMapping);
   return {
-    schema: { ...struct, 'schema-id': 0 },
+    schema: { ...struct, 'schema-id': schemaId },
     lastColumnId: next - 1,
     nameMapping,
     topLevel: new Map(

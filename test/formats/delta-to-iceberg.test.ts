@@ -200,3 +200,66 @@ test('an unwritable destination is refused, and a failed metadata write leaves n
   });
   expect(judged.late).toMatchObject({ same_rows: true, same_columns: true });
 });
+
+test('a column added in Delta becomes Iceberg schema evolution; a type Iceberg cannot promote is refused', async () => {
+  const root = path.join(dir, 'evolving');
+  const write = (mode: string, table: string, extra = ''): Promise<unknown> =>
+    runPython(
+      String.raw`
+import json, sys, pyarrow as pa
+from deltalake import write_deltalake
+a = json.load(sys.stdin)
+write_deltalake(a["root"], ${table}, mode="${mode}", partition_by=["part"]${extra})
+print(json.dumps({}))
+`,
+      { root },
+    );
+  await write('error', `pa.table({"id": pa.array([1, 2], pa.int64()), "part": ["a", "b"]})`);
+  expect((await convertToIceberg(root, { dryRun: false })).snapshots).toHaveLength(1);
+  await write(
+    'append',
+    `pa.table({"id": pa.array([3], pa.int64()), "part": ["a"], "note": ["new"]})`,
+    ', schema_mode="merge"',
+  );
+  const second = await convertToIceberg(root, { dryRun: false });
+  expect(second.snapshots.map((s) => [s.deltaVersion, s.operation])).toEqual([[1, 'append']]);
+  const meta = JSON.parse(fs.readFileSync(latestMetadata(root), 'utf8')) as {
+    schemas: { 'schema-id': number; fields: { id: number; name: string }[] }[];
+    'current-schema-id': number;
+    snapshots: { 'snapshot-id': number; 'schema-id': number; summary: Record<string, string> }[];
+  };
+  expect(meta.schemas.map((s) => [s['schema-id'], s.fields.map((f) => `${f.id}:${f.name}`)])).toEqual([
+    [0, ['1:id', '2:part']],
+    // 3-5 went to the CDF columns some writers leave in files (name mapping only): ids are never reused.
+    [1, ['1:id', '2:part', '6:note']],
+  ]);
+  expect(meta['current-schema-id']).toBe(1);
+  expect(meta.snapshots.map((s) => s['schema-id'])).toEqual([0, 1]);
+  const r = await runPython<Record<string, Record<string, unknown>>>(COMPARE, {
+    tables: meta.snapshots.map((s) => ({
+      name: `v${s.summary['delta-version']}`,
+      path: root,
+      version: Number(s.summary['delta-version']),
+      metadata: latestMetadata(root),
+      snapshot_id: s['snapshot-id'],
+    })),
+  });
+  expect(r.v1).toMatchObject({ same_rows: true, same_columns: true, rows: 3 });
+  expect(r.v0).toMatchObject({ same_rows: true, rows: 2 });
+
+  // "note" becomes a long: no Iceberg promotion from string. Refused, naming the version; the
+  // metadata stays at v2.
+  await write(
+    'overwrite',
+    `pa.table({"id": pa.array([4], pa.int64()), "part": ["a"], "note": pa.array([7], pa.int64())})`,
+    ', schema_mode="overwrite"',
+  );
+  const refused = await runCli(['convert', root, '--to', 'iceberg', '--format', 'json']);
+  expect(refused.code).toBe(1);
+  expect(JSON.parse(refused.stdout).error).toMatchObject({
+    type: 'UnsupportedFeature',
+    message: expect.stringMatching(/version 2 changes column "note"/),
+  });
+  expect(fs.readFileSync(path.join(root, 'metadata', 'version-hint.text'), 'utf8').trim()).toBe('2');
+  expect(fs.existsSync(path.join(root, 'metadata', 'v3.metadata.json'))).toBe(false);
+});
