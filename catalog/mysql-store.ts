@@ -43,12 +43,23 @@ const ALREADY_EXISTS = new Set([1061, 1359]);
 
 type Runner = PromisePool | PromiseConn;
 
+/** Server-side ends of a session: killed (1927), shutting down (1053), gone away / lost (2006, 2013). */
+const SESSION_ENDED = new Set([1053, 1927, 2006, 2013]);
+
 export function mysqlErrorType(e: unknown): 'CatalogUnavailable' | 'CatalogMisconfigured' | 'CatalogError' {
-  const err = e as { code?: unknown; errno?: unknown } | null;
+  const err = e as { code?: unknown; errno?: unknown; fatal?: unknown } | null;
   if (typeof err?.code === 'string' && UNAVAILABLE.has(err.code)) return 'CatalogUnavailable';
   if (typeof err?.errno === 'number' && MISCONFIGURED.has(err.errno)) return 'CatalogMisconfigured';
+  if (typeof err?.errno === 'number' && SESSION_ENDED.has(err.errno)) return 'CatalogUnavailable';
+  // mysql2 marks an error fatal when the connection is unusable afterwards (socket closed, e.g.
+  // "Can't add new command when connection is in closed state" after a KILL between statements).
+  if (err?.fatal === true) return 'CatalogUnavailable';
   return 'CatalogError';
 }
+
+/** The connection cannot be used again (the session ended): destroy it instead of pooling it. */
+const connectionLost = (e: unknown): boolean =>
+  mysqlErrorType(isDeltaSqlError(e) ? e.cause : e) === 'CatalogUnavailable';
 
 function wrap(e: unknown, where: string): never {
   if (isDeltaSqlError(e)) throw e;
@@ -284,17 +295,20 @@ export class MysqlDriver extends MysqlBase {
     } catch (e) {
       wrap(e, this.where);
     }
+    let lost = false;
     try {
       await conn.query('BEGIN');
       const out = await fn(new MysqlTx(conn, this.database, this.collation, this.where));
       await conn.query('COMMIT');
       return out;
     } catch (e) {
-      await conn.query('ROLLBACK').catch(() => undefined);
+      lost = connectionLost(e);
+      if (!lost) await conn.query('ROLLBACK').catch(() => (lost = true));
       if (isDeltaSqlError(e)) throw e;
-      wrap(e, this.where);
+      return wrap(e, this.where);
     } finally {
-      conn.release();
+      if (lost) conn.destroy();
+      else conn.release();
     }
   }
   async close(): Promise<void> {
