@@ -9,6 +9,8 @@ import { DeltaTable } from '../delta/table';
 export interface ActivityDeps {
   catalog(url: string): Promise<CatalogStore>;
   table(uri: string): Promise<DeltaTable>;
+  /** Close and forget the store of `url` (before its file or schema is renamed under it). */
+  release?(url: string): Promise<void>;
 }
 
 /** One store per catalog URL for the life of the worker; tables are opened fresh (cheap, never stale). */
@@ -25,6 +27,11 @@ export function defaultDeps(): ActivityDeps & { close(): Promise<void> } {
       return s;
     },
     table: (uri) => DeltaTable.open(uri),
+    async release(url) {
+      const s = stores.get(url);
+      stores.delete(url);
+      await (await s?.catch(() => null))?.close();
+    },
     async close() {
       const all = [...stores.values()];
       stores.clear();

@@ -2,12 +2,16 @@
  * Activities of `deltasql catalog migrate` (workflows/catalog-migrate.ts): plan (refusals happen
  * here, before the target is written), copy one Delta table in batches of whole versions
  * (heartbeating the version reached; a retry or a new worker resumes after the target's last
- * committed batch), and validate it (row counts and per-version content hashes). Payloads carry
- * ids, names, counts and versions only; catalog URLs arrive without passwords.
+ * committed batch), validate it (row counts and per-version content hashes, then the log diff
+ * against the source `_delta_log`), and for blue-green prepare the staging area and switch it
+ * live (catalog/migrate/blue-green.ts). Payloads carry ids, names, counts and versions only;
+ * catalog URLs arrive without passwords.
  */
 import { Context } from '@temporalio/activity';
 import { DeltaSqlError } from '../common/errors';
+import { blueGreenUrls, prepareStaging, switchOver } from '../catalog/migrate/blue-green';
 import { compareTable } from '../catalog/migrate/compare';
+import { logParity, type LogParity } from '../catalog/migrate/log-parity';
 import { copyBatch, copyColumns, ensureTargetTable, finishTable, planRanges } from '../catalog/migrate/copy';
 import { planMigration, type TablePlan } from '../catalog/migrate/plan';
 import { readSchema } from '../catalog/migrate/schema';
@@ -31,6 +35,11 @@ export interface MigrateTableInput {
   to: string;
   tableId: string;
   batchSize: number;
+}
+
+export interface LogParityInput extends MigrateTableInput {
+  /** First version to compare (the first one this run copied; clamped to the table's versions). */
+  fromVersion: number;
 }
 
 export interface CopyResult {
@@ -59,7 +68,52 @@ export function createMigrateActivities(deps: ActivityDeps) {
     const cols = copyColumns(await readSchema(src, from), await readSchema(dst, to));
     return { src, dst, cols, from, to };
   };
+  /** Versions between heartbeats of the log diff. */
+  const PARITY_BEAT = 50;
   return {
+    /** Blue-green: refuse while `<name>_old` exists, empty a leftover staging area; its URL. */
+    async prepareBlueGreen(input: { to: string }): Promise<{ staging: string }> {
+      return guarded(async () => {
+        const urls = blueGreenUrls(input.to);
+        await deps.release?.(urls.staging);
+        await prepareStaging(urls);
+        return { staging: urls.staging };
+      });
+    },
+    /** Blue-green: the validated staging area becomes live, the previous catalog `<name>_old`. */
+    async switchCatalog(input: { to: string }): Promise<void> {
+      return guarded(async () => {
+        const urls = blueGreenUrls(input.to);
+        await deps.release?.(urls.staging);
+        await deps.release?.(urls.live);
+        await switchOver(urls);
+      });
+    },
+    /** `deltasql diff --all-versions` of the migrated table against its log; drift is ValidationFailed. */
+    async logParityCatalogTable(input: LogParityInput): Promise<LogParity> {
+      return guarded(async () => {
+        const ctx = Context.current();
+        const store = await deps.catalog(input.to);
+        const t = await store.findTable(input.tableId);
+        if (!t)
+          throw new DeltaSqlError('CatalogTableNotFound', `no table ${input.tableId} in the target catalog`);
+        const r = await logParity(
+          () => deps.table(t.location),
+          store,
+          input.tableId,
+          input.fromVersion,
+          (v) => {
+            if (v % PARITY_BEAT === 0) ctx.heartbeat({ version: v });
+          },
+        );
+        if (r.status === 'drift')
+          throw new DeltaSqlError(
+            'ValidationFailed',
+            `migrated table ${t.name} does not match its Delta log ${t.location}: ${r.detail}`,
+          );
+        return r;
+      });
+    },
     /** Refuse (other data, diverged target) before writing; then bring the target's schema up to date. */
     async planCatalogMigration(input: MigratePlanInput): Promise<TablePlan[]> {
       return guarded(async () => {

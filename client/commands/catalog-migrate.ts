@@ -1,14 +1,19 @@
 /**
  * `deltasql catalog migrate --from URL --to URL [--tables a,b] [--exclude c] [--dry-run]
- * [--incremental] [--parallelism N] [--batch-size N]`: move Delta tables from one catalog engine
+ * [--strategy direct|blue-green] [--incremental] [--parallelism N] [--batch-size N]
+ * [--log-diff all-versions|latest|off] [--cleanup]`: move Delta tables from one catalog engine
  * to another through the catalogMigrateWorkflow (one child per table), then validate each. The
- * dry run reads both sides and writes nothing. Passwords stay in this process (only stripped
- * URLs enter the workflow). Registers the `catalog` command group (with `compare`).
+ * dry run reads both sides and writes nothing. Blue-green loads a staging area and switches it
+ * live; `--cleanup` (alone: `--to URL --cleanup`) drops the `<name>_old` a switch kept.
+ * Passwords stay in this process (only stripped URLs enter the workflow). Registers the
+ * `catalog` command group (with `compare`).
  */
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { blueGreenUrls, cleanupOld } from '../../catalog/migrate/blue-green';
 import { dryRun, type DryRunTable } from '../../catalog/migrate/plan';
+import { DeltaSqlError } from '../../common/errors';
 import { readEnv } from '../../common/config';
 import { keepPasswordLocally } from '../../common/credentials';
 import { catalogMigrateWorkflow, type CatalogMigrateResult } from '../../workflows/catalog-migrate';
@@ -28,12 +33,14 @@ const list = z
   .optional();
 
 const OptionsSchema = z.object({
-  from: z.string().min(1),
+  from: z.string().min(1).optional(),
   to: z.string().min(1),
   tables: list,
   exclude: list,
   dryRun: z.boolean().default(false),
-  strategy: z.enum(['direct']).default('direct'),
+  strategy: z.enum(['direct', 'blue-green']).default('direct'),
+  logDiff: z.enum(['all-versions', 'latest', 'off']).default('all-versions'),
+  cleanup: z.boolean().default(false),
   incremental: z.boolean().default(false),
   parallelism: z.coerce.number().int().positive().max(64).default(4),
   batchSize: z.coerce.number().int().positive().default(20_000),
@@ -53,19 +60,25 @@ function formatDryRun(tables: readonly DryRunTable[]): string {
 }
 
 function formatResult(r: CatalogMigrateResult): string {
-  return r.tables
-    .map(
-      (t) =>
-        `${t.name}: copied to version ${t.copy.lastVersion ?? '-'} (${t.copy.rows} rows in ${t.copy.batches} batches, ${t.copy.runs} import runs); validated: ${t.validation.rows} rows equal`,
-    )
-    .join('\n');
+  const lines = r.tables.map(
+    (t) =>
+      `${t.name}: copied to version ${t.copy.lastVersion ?? '-'} (${t.copy.rows} rows in ${t.copy.batches} batches, ${t.copy.runs} import runs); validated: ${t.validation.rows} rows equal; log diff: ${t.log ? `${t.log.status} (${t.log.versions} versions)` : 'off'}`,
+  );
+  if (r.switched) lines.push('Switched: the staging catalog is live; the previous one is kept as <name>_old');
+  return lines.join('\n');
 }
 
-async function runMigration(o: Options, json: boolean): Promise<CatalogMigrateResult> {
+async function runMigration(o: Options & { from: string }, json: boolean): Promise<CatalogMigrateResult> {
   const env = readEnv();
   const say = (line: string): void => void (json ? undefined : process.stderr.write(line + '\n'));
   const from = keepPasswordLocally(o.from);
   const to = keepPasswordLocally(o.to);
+  if (o.strategy === 'blue-green') {
+    // The in-process worker opens the staging and old namespaces with the live one's password.
+    const bg = blueGreenUrls(o.to);
+    keepPasswordLocally(bg.staging);
+    keepPasswordLocally(bg.old);
+  }
   const id = createHash('sha256').update(`${from}\n${to}`).digest('hex').slice(0, 16);
   const session = await openTemporal(env, say);
   try {
@@ -81,6 +94,8 @@ async function runMigration(o: Options, json: boolean): Promise<CatalogMigrateRe
           incremental: o.incremental,
           parallelism: o.parallelism,
           batchSize: o.batchSize,
+          strategy: o.strategy,
+          logDiff: o.logDiff,
         },
       ],
       // A rerun after a crash attaches to the running migration instead of starting another.
@@ -105,12 +120,20 @@ export function register(program: Command): void {
   catalog
     .command('migrate')
     .description('Copy Delta tables from one catalog to another (any engine pair), then validate them')
-    .requiredOption('--from <url>', 'source catalog URL')
+    .option('--from <url>', 'source catalog URL (not needed for --cleanup alone)')
     .requiredOption('--to <url>', 'target catalog URL')
     .option('--tables <names>', 'only these tables, comma separated')
     .option('--exclude <names>', 'all tables but these, comma separated')
     .option('--dry-run', 'per table: versions, rows, estimated size and time; writes nothing')
-    .option('--strategy <s>', 'direct (blue-green is not supported yet)')
+    .option(
+      '--strategy <s>',
+      'direct (copy into the target) | blue-green (copy into <name>_staging, validate, switch atomically, keep <name>_old)',
+    )
+    .option('--log-diff <mode>', 'diff against each source _delta_log: all-versions (default) | latest | off')
+    .option(
+      '--cleanup',
+      'drop the <name>_old a blue-green switch kept (after this migration, or alone with --to)',
+    )
     .option('--incremental', 'copy only versions newer than the target holds; refuses a diverged target')
     .option('--parallelism <n>', 'tables copied at once (default 4)')
     .option('--batch-size <n>', 'actions per target transaction (whole versions; default 20000)')
@@ -119,14 +142,30 @@ export function register(program: Command): void {
       const json = raw.format === 'json';
       await runAction(json, async () => {
         const o = parseOptions(OptionsSchema, raw);
+        if (o.from === undefined) {
+          if (!o.cleanup)
+            throw new DeltaSqlError('InvalidArgument', '--from is required (or --cleanup alone)');
+          const dropped = await cleanupOld(o.to);
+          if (json) printJson({ cleanedUp: dropped });
+          else process.stdout.write(dropped === null ? 'Nothing to clean up.\n' : `Dropped ${dropped}\n`);
+          return 0;
+        }
+        if (o.strategy === 'blue-green' && o.incremental)
+          throw new DeltaSqlError(
+            'InvalidArgument',
+            '--incremental cannot be combined with --strategy blue-green (blue-green loads a fresh staging copy)',
+          );
+        if (o.cleanup && o.strategy !== 'blue-green')
+          throw new DeltaSqlError('InvalidArgument', '--cleanup with --from needs --strategy blue-green');
         if (o.dryRun) {
-          const t = await dryRun(o.from, o.to, o);
+          const t = await dryRun(o.from, o.strategy === 'blue-green' ? blueGreenUrls(o.to).staging : o.to, o);
           if (json) printJson({ dryRun: true, tables: t });
           else process.stdout.write(formatDryRun(t) + '\n');
           return 0;
         }
-        const r = await runMigration(o, json);
-        if (json) printJson(r);
+        const r = await runMigration({ ...o, from: o.from }, json);
+        const cleanedUp = o.cleanup && r.switched ? await cleanupOld(o.to) : undefined;
+        if (json) printJson(cleanedUp === undefined ? r : { ...r, cleanedUp });
         else process.stdout.write(formatResult(r) + '\n');
         return 0;
       });
