@@ -11,12 +11,14 @@ import {
   BlobSASPermissions,
   BlobServiceClient,
   type ContainerClient,
+  type ContainerListBlobFlatSegmentResponse,
   RestError,
   type StoragePipelineOptions,
   StorageSharedKeyCredential,
   type UserDelegationKey,
 } from '@azure/storage-blob';
 import { DeltaSqlError } from '../common/errors';
+import { pagedListing } from './listing';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
 import { type CloudStoreOptions, type HttpFailure, withRetry } from './retry';
 import { StorageError, displayPath, isDeniedStatus } from './storage-error';
@@ -144,33 +146,36 @@ export class AzureStore implements ObjectStore {
     });
   }
 
-  async *list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
-    const after = opts.startAfter === undefined ? undefined : this.base + opts.startAfter;
-    // startFrom (inclusive) lets the service skip ahead; emulators that ignore it list from the
-    // prefix, so the comparison below is what guarantees the contract.
-    const pages = (token: string | undefined) =>
-      this.container
-        .listBlobsFlat({ prefix: this.base + prefix, startFrom: token === undefined ? after : undefined })
-        .byPage({ continuationToken: token, maxPageSize: this.opts.pageSize ?? PAGE_SIZE });
-    let token: string | undefined;
-    do {
-      let page;
+  list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
+    // startFrom (inclusive) lets the service skip ahead; emulators ignore it and list from the
+    // prefix: pagedListing's start-after comparison holds the contract either way.
+    const startFrom = opts.startAfter === undefined ? undefined : this.base + opts.startAfter;
+    return pagedListing(this.base, opts.startAfter, async (token) => {
+      // A fresh page iterator per attempt: a retry must not resume a failed one.
+      const pages = () =>
+        this.container
+          .listBlobsFlat({
+            prefix: this.base + prefix,
+            startFrom: token === undefined ? startFrom : undefined,
+          })
+          .byPage({ continuationToken: token, maxPageSize: this.opts.pageSize ?? PAGE_SIZE });
+      let page: ContainerListBlobFlatSegmentResponse | undefined;
       try {
-        page = (await this.call(() => pages(token).next())).value;
+        page = (await this.call(() => pages().next())).value as
+          ContainerListBlobFlatSegmentResponse | undefined;
       } catch (e) {
         throw this.fail('list', prefix, e);
       }
-      if (!page) break;
-      for (const b of page.segment.blobItems) {
-        if (after !== undefined && b.name <= after) continue;
-        yield {
-          path: b.name.slice(this.base.length),
+      if (!page) return { objects: [] };
+      return {
+        objects: page.segment.blobItems.map((b) => ({
+          key: b.name,
           size: Number(b.properties.contentLength ?? 0),
           lastModified: b.properties.lastModified.getTime(),
-        };
-      }
-      token = page.continuationToken || undefined;
-    } while (token !== undefined);
+        })),
+        next: page.continuationToken,
+      };
+    });
   }
 
   async get(rel: string): Promise<Buffer> {

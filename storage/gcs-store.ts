@@ -5,6 +5,7 @@
  * points at an emulator such as fake-gcs-server; the emulator gets no credentials.
  */
 import { type File, Storage, type StorageOptions } from '@google-cloud/storage';
+import { pagedListing } from './listing';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
 import { type CloudStoreOptions, type HttpFailure, withRetry } from './retry';
 import { StorageError, displayPath, isDeniedStatus } from './storage-error';
@@ -91,14 +92,13 @@ export class GcsStore implements ObjectStore {
     });
   }
 
-  async *list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
-    const after = opts.startAfter === undefined ? undefined : this.base + opts.startAfter;
-    let pageToken: string | undefined;
-    do {
+  list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
+    return pagedListing(this.base, opts.startAfter, async (pageToken) => {
       const query = {
         prefix: this.base + prefix,
-        // startOffset is inclusive; the object equal to startAfter is dropped below.
-        startOffset: pageToken === undefined ? after : undefined,
+        // startOffset is inclusive: pagedListing drops the object equal to startAfter.
+        startOffset:
+          pageToken === undefined && opts.startAfter !== undefined ? this.base + opts.startAfter : undefined,
         pageToken,
         maxResults: this.opts.pageSize ?? PAGE_SIZE,
         autoPaginate: false,
@@ -110,16 +110,15 @@ export class GcsStore implements ObjectStore {
       } catch (e) {
         throw this.fail('list', prefix, e);
       }
-      for (const f of files) {
-        if (after !== undefined && f.name <= after) continue;
-        yield {
-          path: f.name.slice(this.base.length),
+      return {
+        objects: files.map((f) => ({
+          key: f.name,
           size: Number(f.metadata.size ?? 0),
           lastModified: f.metadata.updated ? Date.parse(f.metadata.updated) : 0,
-        };
-      }
-      pageToken = next?.pageToken || undefined;
-    } while (pageToken !== undefined);
+        })),
+        next: next?.pageToken,
+      };
+    });
   }
 
   async get(rel: string): Promise<Buffer> {

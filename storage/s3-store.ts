@@ -13,6 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { pagedListing } from './listing';
 import { type ObjectMeta, type ObjectStore, checkRange } from './object-store';
 import { type CloudStoreOptions, type HttpFailure, withRetry } from './retry';
 import { StorageError, isDeniedStatus } from './storage-error';
@@ -101,9 +102,8 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  async *list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
-    let token: string | undefined;
-    do {
+  list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {
+    return pagedListing(this.base, opts.startAfter, async (token) => {
       let out;
       try {
         out = await this.send(() =>
@@ -121,16 +121,15 @@ export class S3Store implements ObjectStore {
       } catch (e) {
         throw this.fail('list', prefix, e);
       }
-      for (const o of out.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        yield {
-          path: o.Key.slice(this.base.length),
-          size: Number(o.Size ?? 0),
-          lastModified: o.LastModified ? o.LastModified.getTime() : 0,
-        };
-      }
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token !== undefined);
+      return {
+        objects: (out.Contents ?? []).flatMap((o) =>
+          o.Key === undefined
+            ? []
+            : [{ key: o.Key, size: Number(o.Size ?? 0), lastModified: o.LastModified?.getTime() ?? 0 }],
+        ),
+        next: out.IsTruncated ? out.NextContinuationToken : undefined,
+      };
+    });
   }
 
   async get(rel: string): Promise<Buffer> {
