@@ -2,7 +2,8 @@
  * Checkpoints that carry stats only as `stats_parsed` (delta.checkpoint.writeStatsAsJson=false):
  * the reader rebuilds `add.stats` as Spark's to_json(stats_parsed) does, exactly.
  *   - every fixture checkpoint with stats_parsed: the rebuilt text equals the stats JSON the
- *     table's own commits wrote for that file;
+ *     table's own commits wrote for that file, in the reader and, after a checkpoint-first
+ *     import, in the catalog (SQLite and PostgreSQL's streamed COPY path);
  *   - a generated checkpoint (pyarrow) with the values a JS number or Date would corrupt: int64
  *     beyond 2^53, decimal(38,18), negative and tiny decimals, microsecond and pre-1970
  *     timestamps, timestamp_ntz, dates, float32, nested structs; judged by literal expectations
@@ -14,7 +15,8 @@ import type { AddAction } from '../../delta/actions';
 import { DeltaTable } from '../../delta/table';
 import { fixture } from '../support/env';
 import { runPython } from '../support/python';
-import { tempDir } from '../catalog/helpers';
+import { openCatalog } from '../../catalog/open';
+import { dropPgSchema, pgUrl, sqliteUrl, tempDir, uniqueSchema } from '../catalog/helpers';
 
 interface Rebuilt {
   version: number;
@@ -63,6 +65,40 @@ test('fixture checkpoints with only stats_parsed: stats equal the commits own JS
     }
   }
   expect(compared).toBeGreaterThanOrEqual(10);
+});
+
+const pgSchema = uniqueSchema('stats_parsed');
+afterAll(async () => {
+  await dropPgSchema(pgSchema);
+});
+
+test.each([
+  ['sqlite', (dir: string) => sqliteUrl(dir)],
+  ['postgres', () => pgUrl(pgSchema)],
+])('%s: a checkpoint-first import stores the rebuilt stats', async (_engine, url) => {
+  const rel = 'delta-rs/delta-1.2.1-only-struct-stats';
+  const root = fixture(rel);
+  const dir = tempDir('deltasql-stats-parsed-cat-');
+  const store = await openCatalog(url(dir));
+  try {
+    const dt = await DeltaTable.open(root);
+    const [ref] = await dt.checkpoints();
+    const t = await store.ensureTable({ location: root, name: `stats-parsed-${_engine}` });
+    await store.writeBaseline(
+      t.tableId,
+      { version: ref.version, timestamp: 0, file: ref.files[0].path },
+      dt.checkpointActions(ref),
+    );
+    const snap = await store.snapshot(t.tableId, { version: ref.version, includeFiles: true });
+    const expected = commitStats(root, ref.version);
+    const files = snap.files ?? [];
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files)
+      expect({ path: f.path, stats: f.stats }).toEqual({ path: f.path, stats: expected.get(f.path) });
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /**
