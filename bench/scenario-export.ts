@@ -194,6 +194,7 @@ export async function exportScenario(o: ExportScenarioOptions): Promise<ExportSc
     // delta-rs writes its checkpoint into the table: give it a private copy of the log, and put
     // the copy back as it was before each run.
     const rsTable = path.join(tmp, 'rs-table');
+    fs.mkdirSync(rsTable);
     execFileSync('cp', ['-r', path.join(wide.dir, '_delta_log'), path.join(rsTable, '_delta_log')]);
     const original = new Set(fs.readdirSync(path.join(rsTable, '_delta_log')));
     o.log(`   one checkpoint of ${wide.numFiles} files at version ${wide.latestVersion}: SQL vs delta-rs`);
