@@ -8,7 +8,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { dvUniqueId, emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
 import type { RawCommit } from '../delta/commit-framing';
-import { canonicalPath, pathSpellings } from '../delta/path-canonical';
+import { fileIdentity } from '../delta/path-canonical';
 import type { SqlValue, ValidityTouch } from './sql';
 
 const KEY = ['table_id', 'version', 'seq'] as const;
@@ -207,9 +207,9 @@ export class RowBuffer {
 
   /** A file identity is its canonical path (URI spellings of one file match, as in Spark) and DV id. */
   private fileHit(path: string, dv: string, version: number, row: SqlValue[] | null, root?: string): void {
-    const spellings = pathSpellings(path, root);
+    const { canonical, spellings } = fileIdentity(path, root);
     const dbKeys = spellings.length === 1 ? undefined : spellings.map((p) => [p, dv]);
-    this.trackers.dl_add_files.hit([canonicalPath(path, root), dv], version, row, dbKeys);
+    this.trackers.dl_add_files.hit([canonical, dv], version, row, dbKeys);
   }
 
   /** `root`: the table root (Commit.root), so absolute paths under it match relative ones. */

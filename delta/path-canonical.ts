@@ -27,19 +27,26 @@ function absoluteForm(path: string): string {
   return decode(p).replace(/^s3[an]:\/\//, 's3://');
 }
 
-/** The table root's canonical prefix ("…/"), or null when unknown. */
-const rootPrefix = (root: string | undefined): string | null =>
-  root ? `${absoluteForm(root).replace(/\/+$/, '')}/` : null;
+/** The table root's canonical prefix ("…/"), or null when unknown; the last one is kept (one root per import). */
+let lastRoot: { root: string; prefix: string } | null = null;
+function rootPrefix(root: string | undefined): string | null {
+  if (!root) return null;
+  if (lastRoot?.root !== root) lastRoot = { root, prefix: `${absoluteForm(root).replace(/\/+$/, '')}/` };
+  return lastRoot.prefix;
+}
+
+/** `c` (a canonical absolute form) made relative when it lies under the root. */
+function underRoot(c: string, root: string | undefined): string {
+  const prefix = rootPrefix(root);
+  return prefix !== null && c.startsWith(prefix) && c.length > prefix.length ? c.slice(prefix.length) : c;
+}
 
 /**
  * The canonical spelling of a data file path (see file comment); `root` is the table root as the
  * store names it (`/data/t`, `s3://bucket/t`). Plain relative paths are returned as is.
  */
 export function canonicalPath(path: string, root?: string): string {
-  if (!UNUSUAL.test(path)) return path;
-  const c = absoluteForm(path);
-  const prefix = rootPrefix(root);
-  return prefix !== null && c.startsWith(prefix) && c.length > prefix.length ? c.slice(prefix.length) : c;
+  return UNUSUAL.test(path) ? underRoot(absoluteForm(path), root) : path;
 }
 
 /** Hadoop's URI encoding of a path (what Spark writes): space, '%', '#', '?' and non-ASCII escaped. */
@@ -53,11 +60,19 @@ const encode = (p: string): string => encodeURI(p).replace(/#/g, '%23').replace(
  * the log reader, not in the catalog.
  */
 export function pathSpellings(path: string, root?: string): string[] {
-  if (!UNUSUAL.test(path)) return [path];
-  const c = canonicalPath(path);
+  return fileIdentity(path, root).spellings;
+}
+
+/**
+ * `canonicalPath(path, root)` and `pathSpellings(path, root)` at once, decoding the path once:
+ * the import computes both for every add and remove.
+ */
+export function fileIdentity(path: string, root?: string): { canonical: string; spellings: string[] } {
+  if (!UNUSUAL.test(path)) return { canonical: path, spellings: [path] };
+  const c = absoluteForm(path);
   const out = new Set([path, c, encode(c)]);
   if (c.startsWith('/')) for (const p of [c, encode(c)]) out.add(`file:${p}`).add(`file://${p}`);
-  const rel = canonicalPath(path, root);
+  const rel = underRoot(c, root);
   if (rel !== c) out.add(rel).add(encode(rel));
-  return [...out];
+  return { canonical: rel, spellings: [...out] };
 }
