@@ -4,6 +4,8 @@
  * counts and versions only (never file lists or credentials).
  */
 import { Context } from '@temporalio/activity';
+import { LOG_DIR } from '../delta/log-path';
+import { probeWritable } from '../storage/probe-writable';
 import { openStore } from '../storage/uri';
 import type { ActivityDeps } from './deps';
 import {
@@ -11,7 +13,6 @@ import {
   exportRange,
   finishExport,
   planExport,
-  probeWritable,
   type CheckpointExportResult,
   type ExportInput,
   type ExportPlan,
@@ -45,7 +46,7 @@ export function createExportActivities(deps: ActivityDeps) {
     async planExport(input: ExportInput): Promise<ExportPlan> {
       return guarded(async () => {
         const plan = await planExport(await deps.catalog(input.catalog), input);
-        await probeWritable(openStore(input.dest));
+        await probeWritable(openStore(input.dest), LOG_DIR);
         return plan;
       });
     },
