@@ -14,6 +14,8 @@ import type { PgConnection } from './url';
 
 const POOL_MAX = 4;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Up to this many values a bulk insert is a multi-row INSERT (well below the 65535 parameters). */
+const SMALL_INSERT_VALUES = 1000;
 /** ~1 MB chunks queued ahead of a streamed COPY; the socket's drain paces the producer. */
 const COPY_STREAM_QUEUED_CHUNKS = 2;
 /** Identities per UPDATE ... FROM unnest() statement. */
@@ -146,6 +148,15 @@ class PgTx extends PgBase {
     columns: readonly string[],
     rows: readonly SqlValue[][],
   ): Promise<void> {
+    if (rows.length * columns.length <= SMALL_INSERT_VALUES) {
+      // A few rows (an SQL commit's): one INSERT is one round trip where COPY takes two.
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      await this.query(
+        `INSERT INTO {T:${table}} (${columns.map(quoteIdent).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`,
+        rows.flat(),
+      );
+      return;
+    }
     const sql = this.sql(
       `COPY {T:${table}} (${columns.map(quoteIdent).join(', ')}) FROM STDIN ${BINARY_COPY_OPTIONS}`,
     );

@@ -86,6 +86,20 @@ export function prepareVersions(tableId: string, commits: readonly Commit[]): Pr
 
 const isPrepared = (x: readonly Commit[] | PreparedVersions): x is PreparedVersions => !Array.isArray(x);
 
+/**
+ * Write prepared versions that continue the table exactly, inside a transaction that already holds
+ * the table's lock and has checked its latest version (SQL commits, catalog/commit/commit.ts, do
+ * both on the row they lock): the rows, then the table's latest version.
+ */
+export async function appendPreparedLocked(tx: SqlDriver, prepared: PreparedVersions): Promise<void> {
+  const last = prepared.commits[prepared.commits.length - 1];
+  await writeRows(tx, prepared.tableId, prepared.rows);
+  await tx.query(
+    `UPDATE {T:dl_tables} SET last_version = ?, last_commit_timestamp = ?, first_version = COALESCE(first_version, 0) WHERE table_id = ?`,
+    [last.version, last.timestamp, prepared.tableId],
+  );
+}
+
 export async function writeVersions(
   driver: SqlDriver,
   tableId: string,
@@ -105,12 +119,7 @@ export async function writeVersions(
     const first = commits[0].version;
     if (prepared && first === (t.lastVersion === null ? 0 : t.lastVersion + 1)) {
       // The common case: the batch continues the table exactly, so the prepared rows are final.
-      const last = commits[commits.length - 1];
-      await writeRows(tx, tableId, prepared.rows);
-      await tx.query(
-        `UPDATE {T:dl_tables} SET last_version = ?, last_commit_timestamp = ?, first_version = COALESCE(first_version, 0) WHERE table_id = ?`,
-        [last.version, last.timestamp, tableId],
-      );
+      await appendPreparedLocked(tx, prepared);
       return { versionsWritten: commits.length, versionsSkipped: 0, counts: { ...prepared.counts } };
     }
     const stored = new Map<number, string>();

@@ -11,10 +11,14 @@
  *   timestamp; 0 when caught up (and never negative).
  * - The lag SLO holds when the catalog is caught up, or behind by strictly less than
  *   `--lag-threshold-seconds`. Without a threshold the SLO is not evaluated.
- * - A catalog *ahead* of the source (holds versions the log does not) is version drift.
+ * - A catalog *ahead* of the source (holds versions the log does not) is version drift, except for
+ *   an sql-primary table, where the catalog is the truth and that is publish lag.
+ * - An sql-primary table whose `_delta_log` holds a foreign commit (catalog/commit/foreign-commit.ts:
+ *   a file after the published version that the publisher did not write) is drift.
  */
 import { DeltaSqlError } from '../common/errors';
 import type { CatalogStore, CatalogTable } from '../catalog/store';
+import { findForeignCommit, type ForeignCommit } from '../catalog/commit/foreign-commit';
 import type { DeltaTable } from '../delta/table';
 import { type DiffOptions, type DiffReport, diffSnapshots } from './diff-engine';
 
@@ -62,6 +66,8 @@ export interface ParityResult {
   /** Versions the catalog holds but the source can no longer reconstruct (skipped). */
   skippedVersions: number;
   maxDriftFiles: number;
+  /** sql-primary only: a log file another writer committed (nothing was overwritten). */
+  foreignCommit: ForeignCommit | null;
   drift: boolean;
   status: ParityStatus;
   exitCode: number;
@@ -150,6 +156,10 @@ export async function compareTable(
   const maxDriftFiles = opts.maxDriftFiles ?? 0;
   const catalogLatest = entry.lastVersion;
   const sourceLatest = await table.latestVersion();
+  const mode = await store.tableMode(entry.tableId);
+  const foreignCommit = await findForeignCommit(store, table.store, mode, sourceLatest);
+  // sql-primary: the catalog is the truth, so being ahead of the log is publish lag, not drift.
+  const aheadIsDrift = mode.mode !== 'sql-primary';
   const catalogTs =
     entry.lastCommitTimestamp ??
     (await store.snapshot(entry.tableId, { version: catalogLatest, includeFiles: false })).timestamp;
@@ -196,8 +206,10 @@ export async function compareTable(
       );
     report = await diffAt(table, store, entry, comparedVersion, opts);
   }
-  const drift = versions !== null ? versions.some((s) => !s.ok) : isDrift(report, maxDriftFiles);
-  const v = verdict(drift, lag);
+  const drift =
+    foreignCommit !== null ||
+    (versions !== null ? versions.some((s) => !s.ok) : isDrift(report, maxDriftFiles));
+  const v = verdict(drift, aheadIsDrift ? lag : { ...lag, versionDelta: Math.max(0, lag.versionDelta) });
   return {
     table: { tableId: entry.tableId, name: entry.name, location: entry.location },
     comparedVersion,
@@ -206,7 +218,8 @@ export async function compareTable(
     versions,
     skippedVersions,
     maxDriftFiles,
-    drift: drift || lag.versionDelta < 0,
+    foreignCommit,
+    drift: drift || (aheadIsDrift && lag.versionDelta < 0),
     ...v,
   };
 }

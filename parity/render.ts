@@ -66,6 +66,11 @@ export function renderHuman(r: ParityResult): string {
     for (const v of bad.slice(0, 20))
       lines.push(`    - v${v.version}: ${v.failedChecks.join(', ')} (${v.driftFiles} drift files)`);
   }
+  if (r.foreignCommit !== null)
+    lines.push(
+      `  ✗ foreign commit: ${r.foreignCommit.file} (version ${r.foreignCommit.version}) was not written by the publisher; ` +
+        'another writer is committing to the log of this sql-primary table (nothing was overwritten)',
+    );
   const l = r.lag;
   const lagOk = !l.breached && l.versionDelta >= 0;
   lines.push(

@@ -15,13 +15,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeltaSqlError, isDeltaSqlError } from '../../common/errors';
 import { toLogAction } from '../../delta/action-parse';
+import type { LogAction } from '../../delta/actions';
 import { ACTION_TABLES } from '../rows';
-import { commitLines } from '../snapshot-reader';
 import type { SqlDriver } from '../sql';
-import { writeVersions } from '../writer';
+import { appendPreparedLocked, prepareVersions } from '../writer';
 import { checkWinner } from './conflicts';
 import { buildCommit, prepareCommit, type CommitRequest, type PreparedCommit } from './prepare';
-import { assertAcceptsCommits, readMode } from './table-mode';
+import { assertAcceptsCommits, readModeLocked } from './table-mode';
 
 export const DEFAULT_MAX_ATTEMPTS = 50;
 /** Upper bound of the random pause between attempts (ms), grown with the attempt number. */
@@ -60,14 +60,35 @@ interface Pending {
   checked: number;
 }
 
+/** The actions of versions from..to, per version in order: one statement for the whole range. */
+async function winningCommits(
+  db: SqlDriver,
+  tableId: string,
+  from: number,
+  to: number,
+): Promise<Map<number, LogAction[]>> {
+  const union = ACTION_TABLES.map(
+    (t) => `SELECT version, seq, raw FROM {T:${t}} WHERE table_id = ? AND version >= ? AND version <= ?`,
+  ).join(' UNION ALL ');
+  const rows = await db.query(
+    `SELECT version, seq, raw FROM (${union}) u ORDER BY version, seq`,
+    ACTION_TABLES.flatMap(() => [tableId, from, to]),
+  );
+  const out = new Map<number, LogAction[]>();
+  for (let v = from; v <= to; v++) out.set(v, []);
+  for (const r of rows) {
+    const list = out.get(Number(r.version));
+    const raw = String(r.raw);
+    list?.push(toLogAction(JSON.parse(raw), raw, list.length));
+  }
+  return out;
+}
+
 /** Check the commits that won since `pending.checked`; throws the typed conflict, else rebases. */
 async function rebase(db: SqlDriver, pending: Pending, latest: number): Promise<void> {
-  const id = pending.p.state.tableId;
-  for (let v = pending.checked + 1; v <= latest; v++) {
-    const lines = await commitLines(db, id, v, ACTION_TABLES);
-    const actions = lines.map((raw, i) => toLogAction(JSON.parse(raw), raw, i));
-    checkWinner(pending.p.summary, { version: v, actions });
-  }
+  if (latest <= pending.checked) return;
+  const won = await winningCommits(db, pending.p.state.tableId, pending.checked + 1, latest);
+  for (const [version, actions] of won) checkWinner(pending.p.summary, { version, actions });
   pending.checked = latest;
 }
 
@@ -85,8 +106,7 @@ async function attempt(
     for (const i of order) {
       const pending = group[i];
       const { p } = pending;
-      await tx.lockTable(p.state.tableId);
-      const now = await readMode(tx, p.state.tableId);
+      const now = await readModeLocked(tx, p.state.tableId);
       assertAcceptsCommits(now);
       // Rebase while holding the table's row: the winners cannot move on meanwhile, so a loser
       // needs this one transaction instead of racing the next winner again.
@@ -96,7 +116,7 @@ async function attempt(
       if (now.lastVersion !== checked) throw new Stale(i, now.lastVersion ?? -1);
       const commit = buildCommit(p, checked + 1, now.lastCommitTimestamp);
       try {
-        await writeVersions(tx, p.state.tableId, [commit]);
+        await appendPreparedLocked(tx, prepareVersions(p.state.tableId, [commit]));
       } catch (e) {
         // Another writer slipped in (the primary key saw it first): same as a stale read.
         if (isDeltaSqlError(e) && (e.type === 'VersionConflict' || e.type === 'LogGap'))

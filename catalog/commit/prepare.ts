@@ -10,8 +10,9 @@ import { DeltaSqlError } from '../../common/errors';
 import type { Commit, LogAction } from '../../delta/actions';
 import { rebuildCommit } from '../../delta/commit-framing';
 import { commitPath } from '../../delta/log-path';
+import { MetadataSchema, ProtocolSchema } from '../../delta/actions';
 import { metadataJson, protocolJson, type MetadataJson, type ProtocolJson } from '../../delta/snapshot-json';
-import { readSnapshot } from '../snapshot-reader';
+import { protocolAndMetadata } from '../export-reader';
 import type { SqlDriver } from '../sql';
 import { acceptAction } from './actions-input';
 import { commitInfoAction, nextInCommitTimestamp } from './commit-info';
@@ -112,9 +113,15 @@ export async function prepareCommit(db: SqlDriver, req: CommitRequest): Promise<
       `isolation must be one of ${ISOLATIONS.join(', ')}, got ${String(isolation)}`,
     );
   }
-  const snap = await readSnapshot(db, state.tableId, { version: req.readVersion, includeFiles: false });
+  // Only protocol and metaData govern validation: two indexed lookups, never the file list (a
+  // commit must not cost O(files) of the table).
+  const pm = await protocolAndMetadata(db, state.tableId, req.readVersion);
+  const base = {
+    protocol: protocolJson(ProtocolSchema.parse(pm.protocol)),
+    metadata: metadataJson(MetadataSchema.parse(pm.metadata)),
+  };
   const now = Date.now();
-  const { actions, metadata } = acceptActions(req.actions, state.location, state.name, snap, now);
+  const { actions, metadata } = acceptActions(req.actions, state.location, state.name, base, now);
   return {
     state,
     request: req,

@@ -69,6 +69,22 @@ export async function readMode(db: SqlDriver, idOrName: string): Promise<TableMo
   return toState(rows[0]);
 }
 
+/**
+ * Inside a write transaction: lock the table's row and read it, in one statement where the engine
+ * has `SELECT … FOR UPDATE` (the same row lock `SqlDriver.lockTable` takes there), so a commit
+ * attempt pays one round trip for both.
+ */
+export async function readModeLocked(tx: SqlDriver, tableId: string): Promise<TableModeState> {
+  if (tx.dialect !== 'postgres' && tx.dialect !== 'mysql') {
+    await tx.lockTable(tableId);
+    return readMode(tx, tableId);
+  }
+  const rows = await tx.query(`${SELECT} WHERE table_id = ? FOR UPDATE`, [tableId]);
+  if (rows.length === 0)
+    throw new DeltaSqlError('CatalogTableNotFound', `no table "${tableId}" in the catalog (dl_tables)`);
+  return toState(rows[0]);
+}
+
 /** Inside a write transaction: the table must accept SQL commits. */
 export function assertAcceptsCommits(s: TableModeState): void {
   if (s.mode !== 'sql-primary') {

@@ -45,6 +45,7 @@ export function diffJson(r: ParityResult): Record<string, unknown> {
     comparedVersion: r.comparedVersion,
     drift: r.drift,
     maxDriftFiles: r.maxDriftFiles,
+    foreignCommit: r.foreignCommit,
     lag: r.lag,
     report: r.report,
     versions: r.versions,

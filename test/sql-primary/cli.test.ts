@@ -1,10 +1,12 @@
 /**
  * The CLI on top of the API (in-process, SQLite, no Temporal): create, append (footer stats),
  * commit from NDJSON, publish, status showing mode / committed / published, and a typed error
- * with exit 1 and nothing written for bad input.
+ * with exit 1 and nothing written for bad input. Then `diff` on the sql-primary table: 0 while the
+ * log is only behind (publish lag), 2 once delta-rs has written a foreign commit into the log.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runPython } from '../support/python';
 import { runCli } from '../support/run-cli';
 import { sqliteUrl, tempDir } from '../catalog/helpers';
 import { makeParquetFiles, SCHEMA } from './helpers';
@@ -60,4 +62,56 @@ test('create, append, commit, publish, status; bad input exits 1 with InvalidAct
     minValues: { id: 0 },
     maxValues: { id: 4 },
   });
+
+  // diff: parity when published; an unpublished SQL commit is publish lag, still 0.
+  const diff = async (): Promise<{ code: number; doc: Record<string, unknown> }> => {
+    const r = await runCli(['diff', location, ...base, '--format', 'json']);
+    return { code: r.code, doc: JSON.parse(r.stdout) as Record<string, unknown> };
+  };
+  expect(await diff()).toMatchObject({ code: 0, doc: { status: 'parity', foreignCommit: null } });
+  fs.writeFileSync(
+    actions,
+    `${JSON.stringify({ add: { path: 'more.parquet', size: 9, partitionValues: {} } })}\n`,
+  );
+  expect(
+    JSON.parse((await runCli(['commit', ...base, '--actions', actions, '--json'])).stdout),
+  ).toMatchObject({
+    version: 3,
+  });
+  expect(await diff()).toMatchObject({ code: 0, doc: { status: 'parity', foreignCommit: null } });
+  // A file-based writer (delta-rs) appends to the log at the unpublished version 3.
+  const written = await runPython<{ version: number }>(
+    `
+import json, sys, os, pyarrow as pa
+from deltalake import write_deltalake, DeltaTable
+a = json.load(sys.stdin)
+write_deltalake(a['loc'], pa.table({'id': pa.array([1], pa.int64()), 'name': ['x'], 'score': [0.5]}), mode='append')
+print(json.dumps({'version': DeltaTable(a['loc']).version()}), flush=True)
+os._exit(0)
+`,
+    { loc: location },
+  );
+  expect(written.version).toBe(3);
+  const v3 = path.join(location, '_delta_log', '00000000000000000003.json');
+  const foreignBytes = fs.readFileSync(v3);
+  const drift = await diff();
+  expect(drift).toMatchObject({
+    code: 2,
+    doc: {
+      status: 'drift',
+      foreignCommit: {
+        version: 3,
+        reason: 'other-bytes',
+        file: expect.stringContaining('00000000000000000003.json'),
+      },
+    },
+  });
+  const humanDiff = await runCli(['diff', location, ...base]);
+  expect(humanDiff.code).toBe(2);
+  expect(humanDiff.stdout).toContain('foreign commit');
+  // The publisher refuses too, and the foreign file keeps its bytes.
+  const refused = await runCli(['publish', ...base, '--json']);
+  expect(refused.code).toBe(1);
+  expect(JSON.parse(refused.stdout)).toMatchObject({ error: { type: 'ForeignCommit' } });
+  expect(fs.readFileSync(v3).equals(foreignBytes)).toBe(true);
 });
