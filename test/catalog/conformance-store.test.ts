@@ -25,7 +25,7 @@ import {
 } from './helpers';
 
 const HOSTILE = `we"ird schema ${uniqueSchema('store')}`;
-const ALL_TABLES = [...ROW_TABLES, 'dl_import_runs'];
+const ALL_TABLES = [...ROW_TABLES, 'dl_import_runs', 'dl_commit_groups'];
 
 const engines: [Engine, () => string][] = [
   ['sqlite', () => sqliteUrl(tempDir(), `we"ird 'cat'.db`)],
@@ -381,12 +381,25 @@ describe.each(engines)('%s catalog', (dialect, makeUrl) => {
         error: null,
       });
     }
+    // One commitMany group over both tables (issue 16) records a row per table.
+    for (const t of [a, b]) {
+      await store.driver.query(
+        `INSERT INTO {T:dl_commit_groups} (group_id, table_id, version, created_at) VALUES (?, ?, ?, ?)`,
+        [`group-${a.tableId}`, t.tableId, 1, 1],
+      );
+    }
     const bCounts = await rowCounts(store, b.tableId);
     expect(bCounts.dl_add_files).toBeGreaterThan(0);
+    expect(bCounts.dl_commit_groups).toBe(1);
     await store.dropTable(a.tableId);
     expect(Object.values(await rowCounts(store, a.tableId)).every((n) => n === 0)).toBe(true);
     expect(await store.findTable(a.tableId)).toBeNull();
     expect(await rowCounts(store, b.tableId)).toEqual(bCounts);
+    if (dialect !== 'duckdb') {
+      // The SQL rollback (`DELETE FROM dl_tables`, the cascade trigger of migrations 5 and 10).
+      await store.driver.query(`DELETE FROM {T:dl_tables} WHERE table_id = ?`, [b.tableId]);
+      expect(Object.values(await rowCounts(store, b.tableId)).every((n) => n === 0)).toBe(true);
+    }
   });
 
   test('import runs: start, finish, list newest first', async () => {
