@@ -4,8 +4,7 @@
  * plan (which versions become commits, checkpoints and `.crc`s), one version range (commits + crcs),
  * one checkpoint, and `_last_checkpoint`. Only the log is written; data files are never touched.
  */
-import { randomBytes } from 'node:crypto';
-import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
+import { DeltaSqlError } from '../common/errors';
 import { crcStates, checkpointSource } from '../catalog/export-reader';
 import { commitBytesInRange } from '../catalog/raw-commits';
 import { sourceCheckpointVersions } from '../catalog/source-checkpoints';
@@ -15,10 +14,8 @@ import type { CatalogStore, CatalogTable } from '../catalog/store';
 import { writeCheckpoint, type CheckpointAction } from '../delta/checkpoint-writer';
 import { writeCrc } from '../delta/crc-writer';
 import { listLog } from '../delta/listing';
-import { LOG_DIR } from '../delta/log-path';
 import { writeCommit, writeLastCheckpoint, type WriteOutcome } from '../delta/log-writer';
 import type { ObjectStore } from '../storage/object-store';
-import { StorageError } from '../storage/storage-error';
 import { openStore } from '../storage/uri';
 
 export interface ExportInput {
@@ -138,22 +135,6 @@ async function sourceCheckpointPlan(
     }
   }
   return { checkpoints, checkpointRule: rules.join('; ') };
-}
-
-/** Fail early, with a typed non-retryable error, when the destination cannot be written. */
-export async function probeWritable(dest: ObjectStore): Promise<void> {
-  const probe = `${LOG_DIR}/.deltasql-export-probe-${randomBytes(6).toString('hex')}`;
-  try {
-    await dest.putIfAbsent(probe, '');
-    await dest.delete(probe);
-  } catch (e) {
-    if (isDeltaSqlError(e) && !(e instanceof StorageError)) throw e;
-    const why = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
-    throw new DeltaSqlError('DestinationNotWritable', `cannot write to ${dest.root}/${LOG_DIR}: ${why}`, {
-      file: `${dest.root}/${LOG_DIR}`,
-      cause: e,
-    });
-  }
 }
 
 export async function planExport(store: CatalogStore, input: ExportInput): Promise<ExportPlan> {
