@@ -31,6 +31,9 @@ import { snapshotScenario, type SnapshotResult } from './scenario-snapshot';
 import { d2dScenario, sqliteRawScenario, type D2dResult, type SqliteRawResult } from './scenario-peers';
 import { FORMATS_FULL, FORMATS_QUICK, formatsScenario, type FormatsResult } from './scenario-formats';
 import { exportScenario, type ExportScenarioResult } from './scenario-export';
+import { sharingScenario, type SharingResult } from './scenario-sharing';
+import { migrateScenario, type MigrateBenchResult } from './scenario-migrate';
+import { commitsScenario, type CommitsBenchResult } from './scenario-commits';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_ADMIN_URL = 'postgresql://deltasql:deltasql@127.0.0.1:5432/deltasql_test';
@@ -47,6 +50,9 @@ const SCENARIOS = [
   'scaleout',
   'formats',
   'export',
+  'sharing',
+  'migrate',
+  'commits',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -71,23 +77,30 @@ export const HEADLINE_KEYS = [...Object.keys(GOALS), 'syncLagP95Seconds'] as (
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
-function parseArgs(argv: string[]): { quick: boolean; profile: boolean; only: Set<Scenario> } {
+function parseArgs(argv: string[]): {
+  quick: boolean;
+  profile: boolean;
+  merge: boolean;
+  only: Set<Scenario>;
+} {
   let quick = false;
+  let merge = false;
   let profile = false;
   let only = new Set<Scenario>(SCENARIOS);
   for (const a of argv) {
     if (a === '--quick') quick = true;
     else if (a === '--profile') profile = true;
+    else if (a === '--merge') merge = true;
     else if (a.startsWith('--only=')) {
       const names = a.slice('--only='.length).split(',');
       const bad = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
       if (bad.length > 0)
         throw new Error(`unknown scenario(s) ${bad.join(', ')}; known: ${SCENARIOS.join(', ')}`);
       only = new Set(names as Scenario[]);
-    } else throw new Error(`unknown argument ${a} (use --quick, --profile, --only=...)`);
+    } else throw new Error(`unknown argument ${a} (use --quick, --profile, --merge, --only=...)`);
   }
   if (only.has('snapshot')) only.add('full'); // the snapshot runs on the full-history catalog
-  return { quick, profile, only };
+  return { quick, profile, merge, only };
 }
 
 async function main(): Promise<void> {
@@ -122,6 +135,9 @@ async function main(): Promise<void> {
   let formats: FormatsResult | null = null;
   let scaleOut: ScaleOutResult | null = null;
   let exportBench: ExportScenarioResult | null = null;
+  let sharing: SharingResult | null = null;
+  let migrate: MigrateBenchResult | null = null;
+  let commits: CommitsBenchResult | null = null;
 
   if (args.only.has('full')) {
     const ds = (datasets.fullHistory = await ensureDataset(
@@ -167,6 +183,10 @@ async function main(): Promise<void> {
       'bench_checkpoint_rg',
     );
     log(`   median ${checkpoint.checkpointImportSeconds}s, peak RSS ${checkpoint.peakRssMB} MB`);
+  }
+  // The one-row-group variant (delta-rs's layout) only at full size: in quick mode it would double
+  // the scenario's time for a figure no goal names.
+  if (args.only.has('checkpoint') && !args.quick) {
     const one = (datasets.checkpointOnly = await ensureDataset(
       dataRoot,
       `checkpoint-${cfg.mode}`,
@@ -271,6 +291,23 @@ async function main(): Promise<void> {
     log(`   checkpoint/delta-rs ${describeRatio(exportBench.checkpointVsDeltaRs)}`);
   }
 
+  if (args.only.has('sharing')) {
+    log('12. Delta Sharing (issue 17): query latency vs delta-rs file listing, 8 concurrent clients');
+    sharing = await sharingScenario({ quick: args.quick, dbUrl, dataRoot, python, deltaRsScript, log });
+  }
+
+  if (args.only.has('migrate')) {
+    log('13. catalog migrate (issue 18): SQLite -> PostgreSQL and PostgreSQL -> DuckDB vs raw dump and load');
+    migrate = await migrateScenario({ quick: args.quick, dbUrl, log });
+    log(`   sqlite->postgres migrate/\\copy ${describeRatio(migrate.sqliteToPostgres)}`);
+    log(`   postgres->duckdb migrate/COPY ${describeRatio(migrate.postgresToDuckdb)}`);
+  }
+
+  if (args.only.has('commits')) {
+    log('SQL commits vs delta-rs, 1 and 8 writers; publish lag (issue 16)');
+    commits = await commitsScenario({ root: ROOT, dbUrl, python, temporalAddress, quick: args.quick, log });
+  }
+
   const profiles: ProfileSummary[] = profileDir ? summarizeProfiles(profileDir) : [];
   const isFullSize = !args.quick;
   const result = {
@@ -306,6 +343,9 @@ async function main(): Promise<void> {
     exportCopyRatio: exportBench?.exportVsCopy.ratioMedian ?? null,
     exportCheckpointVsDeltaRsRatio: exportBench?.checkpointVsDeltaRs.ratioMedian ?? null,
     exportCheckpointPeakRssMB: exportBench?.sqlCheckpointPeakRssMb ?? null,
+    sharingRequestsPerSecond8Clients: sharing?.requestsPerSecond8Clients ?? null,
+    migrateSqliteToPostgresRatio: migrate?.sqliteToPostgres.ratioMedian ?? null,
+    migratePostgresToDuckdbRatio: migrate?.postgresToDuckdb.ratioMedian ?? null,
     note: isFullSize ? null : 'quick mode: small sizes, one run each; not comparable with the goals',
     settings: { batchSize: cfg.batchSize, actionsPerActivity: cfg.actionsPerActivity, skipValidation: true },
     checkpointNote:
@@ -325,13 +365,18 @@ async function main(): Promise<void> {
       scaleOut,
       formats,
       export: exportBench,
+      sharing,
+      migrate,
+      commits,
     },
     datasets,
     profiles,
   };
   const dir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  const text = JSON.stringify(result, null, 2) + '\n';
+  const text =
+    JSON.stringify(args.merge ? mergeWithPrevious(path.join(dir, 'latest.json'), result) : result, null, 2) +
+    '\n';
   fs.writeFileSync(path.join(dir, 'latest.json'), text);
   fs.writeFileSync(path.join(dir, `${cfg.mode}.json`), text);
   log(`wrote bench/results/latest.json (${result.wallSeconds}s)`);
@@ -347,6 +392,36 @@ async function main(): Promise<void> {
       syncLagP95Seconds: result.syncLagP95Seconds,
     }) + '\n',
   );
+}
+
+/**
+ * `--merge`: keep the previous latest.json's figures for every key (and raw entry) this run left
+ * null, so partial runs (`--only=…`) build up one file; `mergedFrom` names what came from where.
+ */
+function mergeWithPrevious(file: string, next: Record<string, unknown>): Record<string, unknown> {
+  if (!fs.existsSync(file)) return next;
+  const prev = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const taken: string[] = [];
+  const out: Record<string, unknown> = { ...next };
+  for (const [k, v] of Object.entries(prev)) {
+    if ((out[k] === null || out[k] === undefined) && v !== null) {
+      out[k] = v;
+      taken.push(k);
+    }
+  }
+  const prevRaw = (prev.raw ?? {}) as Record<string, unknown>;
+  const raw: Record<string, unknown> = { ...(next.raw as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(prevRaw)) {
+    const cur = raw[k] as { ran?: boolean } | null | undefined;
+    if ((cur === null || cur === undefined || cur.ran === false) && v !== null) {
+      raw[k] = v;
+      taken.push(`raw.${k}`);
+    }
+  }
+  out.raw = raw;
+  const earlier = Array.isArray(prev.mergedFrom) ? prev.mergedFrom : [];
+  out.mergedFrom = [...earlier, { date: prev.date, scenariosRun: prev.scenariosRun, keys: taken }];
+  return out;
 }
 
 main().catch((e: unknown) => {

@@ -157,7 +157,13 @@ async function oneRun(
 ): Promise<ScaleOutRun> {
   const schema = `bench_scaleout_${workers}`;
   await dropSchema(ctx.dbUrl, schema);
-  const catalog = withSchema(ctx.dbUrl, schema);
+  // The CLI refuses a catalog URL with a password (secrets never enter Temporal): the workers and
+  // the CLI get it as PGPASSWORD, as a deployment would.
+  const u = new URL(withSchema(ctx.dbUrl, schema));
+  const password = decodeURIComponent(u.password);
+  u.password = '';
+  const catalog = u.toString();
+  if (password !== '') process.env.PGPASSWORD ??= password;
   const taskQueue = `deltasql-bench-scaleout-${workers}-${process.pid}-${Date.now()}`;
   const procs: WorkerProcess[] = [];
   try {
