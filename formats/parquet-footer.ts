@@ -29,6 +29,8 @@ export interface FooterSummary {
 const MIN_MAX_TYPES =
   /^(byte|short|integer|long|float|double|string|date|timestamp|timestamp_ntz|decimal\(.*\))$/;
 const PARQUET_MAGIC = 'PAR1';
+/** Tail bytes read first: footers of files with a few hundred columns fit. */
+const FOOTER_GUESS_BYTES = 64 * 1024;
 
 type MinMaxType = NonNullable<Statistics['min']>;
 
@@ -144,11 +146,19 @@ export async function readFooter(store: ObjectStore, rel: string, size: number):
   if (size < 12) throw bad(`${size} bytes is too small`);
   const read = async (start: number, end: number): Promise<Uint8Array> =>
     store.getRange ? store.getRange(rel, start, end) : (await store.get(rel)).subarray(start, end);
-  const tail = Buffer.from(await read(size - 4, size)).toString('latin1');
-  if (tail !== PARQUET_MAGIC) throw bad('no PAR1 footer magic');
+  // One ranged read fetches the magic and, nearly always, the whole footer: the parser's first
+  // slice is served from it, and only a footer larger than the guess costs a second read.
+  const tailStart = Math.max(0, size - FOOTER_GUESS_BYTES);
+  const tail = await read(tailStart, size);
+  if (Buffer.from(tail.subarray(tail.length - 4)).toString('latin1') !== PARQUET_MAGIC)
+    throw bad('no PAR1 footer magic');
+  const cached = async (start: number, end: number): Promise<Uint8Array> =>
+    start >= tailStart ? tail.subarray(start - tailStart, end - tailStart) : read(start, end);
   let meta: FileMetaData;
   try {
-    meta = await parquetMetadataAsync(asAsyncBuffer({ size, read }));
+    meta = await parquetMetadataAsync(asAsyncBuffer({ size, read: cached }), {
+      initialFetchSize: size - tailStart,
+    });
   } catch (e) {
     throw bad(e instanceof Error ? e.message : String(e), e);
   }
