@@ -11,7 +11,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parquetMetadata, parquetSchema } from 'hyparquet';
 import type { AddAction } from '../../delta/actions';
+import { hasCleanPlan } from '../../delta/checkpoint-rows';
 import { DeltaTable } from '../../delta/table';
 import { fixture } from '../support/env';
 import { runPython } from '../support/python';
@@ -110,7 +112,8 @@ test.each([
 const GENERATE = String.raw`
 import json, sys, datetime as dt, decimal as D
 import numpy as np, pyarrow as pa, pyarrow.parquet as pq
-out = json.load(sys.stdin)['file']
+args = json.load(sys.stdin)
+out = args['file']
 num = [('big', pa.int64()), ('dec', pa.decimal128(38, 18)), ('tiny', pa.decimal128(10, 9)),
        ('fixed', pa.decimal128(18, 0)), ('ts', pa.timestamp('us', tz='UTC')), ('tsns', pa.timestamp('ns', tz='UTC')),
        ('ntz', pa.timestamp('us')), ('d', pa.date32()), ('f', pa.float32()), ('x', pa.float64()), ('b', pa.bool_()),
@@ -119,7 +122,8 @@ vals = pa.struct(num)
 counts = pa.struct([(n, pa.int64()) for n, t in num if n != 's'] + [('s', pa.struct([('inner', pa.int64()), ('name', pa.int64())]))])
 sp = pa.struct([('numRecords', pa.int64()), ('minValues', vals), ('maxValues', vals), ('nullCount', counts), ('tightBounds', pa.bool_())])
 add = pa.struct([('path', pa.string()), ('size', pa.int64()), ('modificationTime', pa.int64()), ('dataChange', pa.bool_()),
-                 ('stats', pa.string()), ('stats_parsed', sp)])
+                 ('stats', pa.string()), ('stats_parsed', sp)]
+                + ([('extra', pa.list_(pa.struct([('a', pa.int64())])))] if args['fallback'] else []))
 utc = dt.timezone.utc
 lo = dict(big=-9007199254740995, dec=D.Decimal('-0.000000000000000001'), tiny=D.Decimal('-1.500000000'), fixed=D.Decimal('-999999999999999999'),
           ts=dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=utc), tsns=dt.datetime(1900, 1, 1, 0, 0, 0, 1000, tzinfo=utc),
@@ -158,28 +162,41 @@ assert back[0]['stats_parsed']['maxValues']['dec'] == hi['dec'] and back[0]['sta
 print(json.dumps(expected, ensure_ascii=False))
 `;
 
-test('exact int64, decimal, timestamp, date, float32 and nested values from a generated checkpoint', async () => {
-  const root = tempDir('deltasql-stats-parsed-');
-  try {
-    fs.mkdirSync(path.join(root, '_delta_log'));
-    const file = path.join(root, '_delta_log', `${'0'.repeat(20)}.checkpoint.parquet`);
-    const expected = await runPython<Record<string, string | null>>(GENERATE, { file });
-    const got = Object.fromEntries((await checkpointAdds(root)).map((a) => [a.path, a.stats ?? null]));
-    expect(got).toEqual(expected);
-    // Spot checks of the values a JS number or Date would have corrupted.
-    const a = got['a.parquet'] ?? '';
-    expect(a).toContain('"numRecords":9223372036854775807');
-    expect(a).toContain('"big":9007199254740993');
-    expect(a).toContain('"dec":12345678901234567890.123456789012345678');
-    expect(a).toContain('"dec":-1E-18');
-    expect(a).toContain('"tiny":1E-9');
-    expect(a).toContain('"ts":"1969-12-31T23:59:59.999Z"');
-    expect(a).toContain('"ntz":"2024-02-29T12:34:56.789"');
-    expect(a).toContain('"f":1.1,');
-    expect(got['b.parquet']).toBe('{"numRecords":5}');
-    expect(got['c.parquet']).toBeNull();
-    expect(got['d.parquet']).toBe('{"numRecords":0,"minValues":{"s":{}}}');
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-});
+test.each([
+  ['the direct row builder', false],
+  // A list of structs in `add` is a shape checkpoint-rows.ts leaves to hyparquet's assembly.
+  ['the generic assembly', true],
+])(
+  'exact int64, decimal, timestamp, date, float32 and nested values from a generated checkpoint: %s',
+  async (_path, fallback) => {
+    const root = tempDir('deltasql-stats-parsed-');
+    try {
+      fs.mkdirSync(path.join(root, '_delta_log'));
+      const file = path.join(root, '_delta_log', `${'0'.repeat(20)}.checkpoint.parquet`);
+      const expected = await runPython<Record<string, string | null>>(GENERATE, { file, fallback });
+      const bytes = fs.readFileSync(file);
+      const schema = parquetSchema(
+        parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+      );
+      const add = schema.children.find((c) => c.element.name === 'add');
+      expect(add && hasCleanPlan(add)).toBe(!fallback);
+      const got = Object.fromEntries((await checkpointAdds(root)).map((a) => [a.path, a.stats ?? null]));
+      expect(got).toEqual(expected);
+      // Spot checks of the values a JS number or Date would have corrupted.
+      const a = got['a.parquet'] ?? '';
+      expect(a).toContain('"numRecords":9223372036854775807');
+      expect(a).toContain('"big":9007199254740993');
+      expect(a).toContain('"dec":12345678901234567890.123456789012345678');
+      expect(a).toContain('"dec":-1E-18');
+      expect(a).toContain('"tiny":1E-9');
+      expect(a).toContain('"ts":"1969-12-31T23:59:59.999Z"');
+      expect(a).toContain('"ntz":"2024-02-29T12:34:56.789"');
+      expect(a).toContain('"f":1.1,');
+      expect(got['b.parquet']).toBe('{"numRecords":5}');
+      expect(got['c.parquet']).toBeNull();
+      expect(got['d.parquet']).toBe('{"numRecords":0,"minValues":{"s":{}}}');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  },
+);
