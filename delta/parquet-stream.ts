@@ -68,6 +68,11 @@ export interface RowBatchOptions {
   flatLeaves?: (topLevel: SchemaTree) => boolean;
   /** Adjust a leaf's decoder (e.g. keep some typed values raw); default: hyparquet's conversions. */
   decoder?: (d: ColumnDecoder) => ColumnDecoder;
+  /**
+   * Top-level columns to read (projection); default every column. Chunks of other columns are
+   * never fetched; with none left, batches still carry the right number of (empty) rows.
+   */
+  columns?: ReadonlySet<string>;
   /** Tests shrink these to exercise window refills and split page headers. */
   windowBytes?: number;
   headerProbeBytes?: number;
@@ -380,7 +385,10 @@ export async function* parquetRowBatches(
   let groupStart = 0;
   for (const rg of metadata.row_groups) {
     const groupRows = Number(rg.num_rows);
-    const streams = rg.columns.map((chunk) => {
+    const chunks = opts.columns
+      ? rg.columns.filter((c) => opts.columns?.has(c.meta_data?.path_in_schema[0] ?? '') ?? true)
+      : rg.columns;
+    const streams = chunks.map((chunk) => {
       const meta = chunk.meta_data;
       if (chunk.file_path) throw new Error('column chunks in external files are not supported');
       if (!meta) throw new Error('column chunk without metadata');

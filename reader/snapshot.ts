@@ -3,8 +3,9 @@
  * list and metadata come from SQL, never from the log), and `scan()` over it. Parquet files are
  * read through ranged object-store reads in bounded row batches (delta/parquet-stream.ts); each
  * batch drops the rows its file's deletion vector deletes, adds the partition values typed from the
- * schema, and renames physical columns to logical ones under column mapping. Memory: one file's
- * column windows plus one batch, plus the file list.
+ * schema, and renames physical columns to logical ones under column mapping. Only the column
+ * chunks of the requested (and row-filtered) data columns are fetched and decoded. Memory: one
+ * file's column windows plus one batch, plus the file list.
  */
 import { compressors } from 'hyparquet-compressors';
 import { DeltaSqlError } from '../common/errors';
@@ -146,7 +147,14 @@ export class TableSnapshot {
       parts.has(f.name)
         ? parts.get(f.name)
         : logicalValue(row[physicalName(f, this.mode)], f.type, this.mode);
-    for await (const rows of parquetRowBatches(src, meta, { batchRows: batchSize, compressors })) {
+    // Projection: only the chunks of the requested and filtered data columns are read.
+    const read = new Set(
+      [...cols, ...rowFilters.map((x) => x.field)]
+        .filter((f) => !parts.has(f.name))
+        .map((f) => physicalName(f, this.mode)),
+    );
+    const batches = parquetRowBatches(src, meta, { batchRows: batchSize, compressors, columns: read });
+    for await (const rows of batches) {
       const columns: Record<string, unknown[]> = Object.fromEntries(cols.map((c) => [c.name, []]));
       let n = 0;
       for (const row of rows) {

@@ -38,21 +38,27 @@ function unwrap(raw: unknown, key: string, where: string): Record<string, unknow
   return inner as Record<string, unknown>;
 }
 
+/**
+ * One row as a FileRow. The action body is parsed only when read (the delta format, deletion
+ * vectors): a parquet-format answer needs only the columns, and parsing 1M bodies dominated it.
+ */
 export function rowOf(kind: FileRow['kind'], r: unknown[], where: string): FileRow {
   const [path, size, version, pv, stats, raw] = r;
-  const body = unwrap(raw, kind, where);
-  const parts =
-    typeof pv === 'string'
-      ? (JSON.parse(pv) as Record<string, string | null>)
-      : ((body.partitionValues as Record<string, string | null> | undefined) ?? {});
+  let body: Record<string, unknown> | undefined;
+  const parsed = (): Record<string, unknown> => (body ??= unwrap(raw, kind, where));
   return {
     kind,
     path: String(path),
-    size: toNum(size ?? body.size ?? 0),
+    size: toNum(size ?? parsed().size ?? 0),
     version: toNum(version),
-    partitionValues: parts,
+    partitionValues:
+      typeof pv === 'string'
+        ? (JSON.parse(pv) as Record<string, string | null>)
+        : ((parsed().partitionValues as Record<string, string | null> | undefined) ?? {}),
     stats: typeof stats === 'string' ? stats : null,
-    body,
+    get body() {
+      return parsed();
+    },
   };
 }
 
