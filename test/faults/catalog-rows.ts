@@ -1,5 +1,5 @@
 /**
- * Row-for-row comparison of two PostgreSQL catalog schemas: every `dl_*` table, every column
+ * Row-for-row comparison of two PostgreSQL catalog schemas (on one server or two): every `dl_*` table, every column
  * except the bookkeeping that records when and by which run an import happened (`*_at` clocks,
  * and the ids of dl_import_runs). Rows are compared as multisets, so a duplicated row counts as
  * much as a lost one. The run's counters (`versions_imported`, `counts`) are compared too: they
@@ -55,14 +55,26 @@ async function rowsOf(
   return { columns, rows: r.rows.map((x) => x.r).sort() };
 }
 
+/** A catalog schema on a server (the two compared may live on different servers). */
+export interface SchemaRef {
+  client: Client;
+  schema: string;
+}
+
 /** Compare every dl_* table of `actual` with `expected`; the result is empty of differences when equal. */
-export async function compareSchemas(c: Client, expected: string, actual: string): Promise<TableDiff[]> {
-  const tables = [...new Set([...(await tablesOf(c, expected)), ...(await tablesOf(c, actual))])].sort();
+export async function compareSchemas(expected: SchemaRef, actual: SchemaRef): Promise<TableDiff[]> {
+  const tables = [
+    ...new Set([
+      ...(await tablesOf(expected.client, expected.schema)),
+      ...(await tablesOf(actual.client, actual.schema)),
+    ]),
+  ].sort();
   const out: TableDiff[] = [];
   for (const table of tables) {
-    const [e, a] = [await rowsOf(c, expected, table), await rowsOf(c, actual, table)];
+    const e = await rowsOf(expected.client, expected.schema, table);
+    const a = await rowsOf(actual.client, actual.schema, table);
     if (e.columns.join() !== a.columns.join())
-      throw new Error(`${table}: columns differ between ${expected} and ${actual}`);
+      throw new Error(`${table}: columns differ between ${expected.schema} and ${actual.schema}`);
     const missing: string[] = [];
     const extra: string[] = [];
     let i = 0;

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 const REPO = path.resolve(__dirname, '..', '..');
 const CLI = path.join(REPO, 'bin', 'deltasql.js');
 const READY = /deltasql worker polling/;
-const READY_TIMEOUT_MS = 60_000;
+/** Generous: on a 2-core box at load ~25 (other sessions building dist/) a start took > 60 s. */
+const READY_TIMEOUT_MS = 150_000;
 const EXIT_TIMEOUT_MS = 20_000;
 
 export interface WorkerProcess {
@@ -39,10 +40,10 @@ export async function startWorkerProcess(opts: {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let ready = false;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`worker ${pid} not polling after ${READY_TIMEOUT_MS} ms`)),
-      READY_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a late starter polling behind a failed start
+      reject(new Error(`worker ${pid} not polling after ${READY_TIMEOUT_MS} ms`));
+    }, READY_TIMEOUT_MS);
     child.stderr?.on('data', (chunk: Buffer) => {
       fs.appendFileSync(opts.logFile, chunk);
       if (!ready && READY.test(chunk.toString())) {
