@@ -12,7 +12,7 @@ import { DeltaSqlError } from '../common/errors';
 import { blueGreenUrls, prepareStaging, switchOver } from '../catalog/migrate/blue-green';
 import { compareTable } from '../catalog/migrate/compare';
 import { logParity, type LogParity } from '../catalog/migrate/log-parity';
-import { copyBatch, copyColumns, ensureTargetTable, finishTable, planRanges } from '../catalog/migrate/copy';
+import { copyColumns, copyTable, type CopyResult } from '../catalog/migrate/copy';
 import { planMigration, type TablePlan } from '../catalog/migrate/plan';
 import { readSchema } from '../catalog/migrate/schema';
 import type { SqlDriver } from '../catalog/sql';
@@ -42,12 +42,7 @@ export interface LogParityInput extends MigrateTableInput {
   fromVersion: number;
 }
 
-export interface CopyResult {
-  lastVersion: number | null;
-  rows: number;
-  batches: number;
-  runs: number;
-}
+export type { CopyResult };
 
 export interface TableValidation {
   equal: boolean;
@@ -128,36 +123,9 @@ export function createMigrateActivities(deps: ActivityDeps) {
       return guarded(async () => {
         const ctx = Context.current();
         const { src, dst, cols } = await pair(input);
-        await ensureTargetTable(src, dst, input.tableId, cols);
-        const srcLast = (
-          await src.query(`SELECT last_version FROM {T:dl_tables} WHERE table_id = ?`, [input.tableId])
-        )[0]?.last_version;
-        const dstRow = await dst.query(`SELECT last_version FROM {T:dl_tables} WHERE table_id = ?`, [
-          input.tableId,
-        ]);
-        const have =
-          dstRow[0]?.last_version === null || dstRow[0]?.last_version === undefined
-            ? null
-            : Number(dstRow[0].last_version);
-        const result: CopyResult = { lastVersion: have, rows: 0, batches: 0, runs: 0 };
-        if (srcLast !== null && srcLast !== undefined) {
-          const ranges = await planRanges(
-            src,
-            input.tableId,
-            have === null ? 0 : have + 1,
-            Number(srcLast),
-            input.batchSize,
-          );
-          for (const [lo, hi] of ranges) {
-            const r = await copyBatch(src, dst, input.tableId, lo, hi, cols);
-            result.lastVersion = r.lastVersion;
-            result.rows += r.rows;
-            if (!r.skipped) result.batches += 1;
-            ctx.heartbeat({ version: r.lastVersion });
-          }
-        }
-        result.runs = await finishTable(src, dst, input.tableId, cols);
-        return result;
+        return copyTable(src, dst, input.tableId, cols, input.batchSize, (version) =>
+          ctx.heartbeat({ version }),
+        );
       });
     },
     /** Row counts and per-version content hashes equal on both sides, else ValidationFailed. */

@@ -203,3 +203,43 @@ export async function finishTable(
   });
   return runs.length;
 }
+
+export interface CopyResult {
+  lastVersion: number | null;
+  rows: number;
+  batches: number;
+  runs: number;
+}
+
+/**
+ * Copy one Delta table: its `dl_tables` row, every version the target lacks in batches of whole
+ * versions (`onBatch` after each committed one), then the import runs and the final row.
+ */
+export async function copyTable(
+  src: SqlDriver,
+  dst: SqlDriver,
+  tableId: string,
+  cols: ColumnMap,
+  batchSize: number,
+  onBatch: (version: number) => void,
+): Promise<CopyResult> {
+  await ensureTargetTable(src, dst, tableId, cols);
+  const last = async (db: SqlDriver): Promise<number | null> => {
+    const r = await db.query(`SELECT last_version FROM {T:dl_tables} WHERE table_id = ?`, [tableId]);
+    const v = r[0]?.last_version;
+    return v === null || v === undefined ? null : Number(v);
+  };
+  const [srcLast, have] = [await last(src), await last(dst)];
+  const result: CopyResult = { lastVersion: have, rows: 0, batches: 0, runs: 0 };
+  if (srcLast !== null) {
+    for (const [lo, hi] of await planRanges(src, tableId, have === null ? 0 : have + 1, srcLast, batchSize)) {
+      const r = await copyBatch(src, dst, tableId, lo, hi, cols);
+      result.lastVersion = r.lastVersion;
+      result.rows += r.rows;
+      if (!r.skipped) result.batches += 1;
+      onBatch(r.lastVersion);
+    }
+  }
+  result.runs = await finishTable(src, dst, tableId, cols);
+  return result;
+}
