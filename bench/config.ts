@@ -122,7 +122,7 @@ export const QUICK: BenchConfig = {
   copyRuns: 1,
   snapshotIterations: 3,
   peerPairs: 3,
-  scaleOutTables: 200,
+  scaleOutTables: 40,
   parseAdds: 50_000,
   batchSize: DEFAULT_BATCH_SIZE,
   actionsPerActivity: DEFAULT_ACTIONS_PER_ACTIVITY,

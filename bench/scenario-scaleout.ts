@@ -5,11 +5,12 @@
  * the CLI's wall time.
  *
  * Nothing may be imported twice. With several workers, two `discover --import` CLIs are started
- * at once on the same root: the per-table workflow id (client/import-client.ts importWorkflowId)
- * is the only lock, so for every table exactly one import run may have written versions, every
- * table must hold exactly the generated versions and files, and the other CLI's child either
- * found the import running or imported nothing new. Which worker ran each table is read from the
- * Temporal histories (the identity on its activity tasks).
+ * at once on the same root. The second attaches to the running parent workflow, whose id hashes
+ * the catalog and the root, and every child runs under its per-table workflow id
+ * (client/import-client.ts importWorkflowId). The check: every table was written by exactly one
+ * import run, and holds exactly the generated versions and files. `tablesPerWorker` counts, per
+ * worker identity, the tables whose activities it ran. A table's activities may spread over
+ * several workers, so the counts add up to more than the tables.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
