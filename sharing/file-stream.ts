@@ -104,14 +104,18 @@ export async function* filePagesAt(
     : { sql: '', params: [] };
   const label = `catalog table ${tableId} at version ${version}`;
   for (const r of await planPages(db, tableId, version, cond, limit)) {
-    const range: SqlCondition =
+    // A seq range of one commit is one primary-key range scan (table_id, version, seq); the class
+    // scans would each re-read the whole commit for every page of it.
+    const q =
       r.seqLo === undefined
-        ? { sql: ' AND version >= ? AND version <= ?', params: [r.lo, r.hi] }
-        : { sql: ' AND version = ? AND seq >= ? AND seq < ?', params: [r.lo, r.seqLo, r.seqHi ?? 0] };
-    const q = validAt(db, COLS.join(', '), tableId, version, {
-      sql: range.sql + cond.sql,
-      params: [...range.params, ...cond.params],
-    });
+        ? validAt(db, COLS.join(', '), tableId, version, {
+            sql: ` AND version >= ? AND version <= ?${cond.sql}`,
+            params: [r.lo, r.hi, ...cond.params],
+          })
+        : {
+            sql: `SELECT ${COLS.join(', ')} FROM {T:dl_add_files} WHERE table_id = ? AND version = ? AND seq >= ? AND seq < ? AND (removed_version IS NULL OR removed_version > ?)${cond.sql}`,
+            params: [tableId, r.lo, r.seqLo, r.seqHi ?? 0, version, ...cond.params],
+          };
     const rows = await queryArrays(db, q.sql, COLS, q.params);
     if (rows.length > 0) yield rows.map((x) => rowOf('add', x, label));
   }
