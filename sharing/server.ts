@@ -106,7 +106,7 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
       if (!store) stores.set(t.location, (store = openStore(t.location)));
       const s = store;
       sign = async (ref) => ({
-        url: await signer.s3Url(s, t.location, ref),
+        url: await signer.remoteUrl(s, ref),
         expiresAt: now + signer.ttlSeconds * 1000,
       });
     }

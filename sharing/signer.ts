@@ -1,7 +1,7 @@
 /**
- * Expiring URLs for the data files a response names. A table on S3 gets S3 pre-signed GetObject
- * URLs (the store's own `signedUrl` when it has one, else @aws-sdk/s3-request-presigner with the
- * same client settings as the S3 store). A local table gets URLs of this server's own file route,
+ * Expiring URLs for the data files a response names. A table on an object store (s3://, gs://,
+ * az://) gets that store's own pre-signed GET URLs; a file named by an absolute URI is signed by
+ * a store opened on its folder, whatever its scheme. A local table gets URLs of this server's own file route,
  * signed with HMAC-SHA256 over (catalog table id, file reference, expiry): the server only ever
  * signs files it put in a response, so a valid signature is the proof that the file may be read.
  *
@@ -10,11 +10,9 @@
  * signature parameter it recognises; any other URL it resolves as a path on the local disk.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { DeltaSqlError } from '../common/errors';
 import type { ObjectStore } from '../storage/object-store';
-import { s3ClientFromEnv } from '../storage/s3-store';
-import { parseS3Uri } from '../storage/uri';
+import { openStore } from '../storage/uri';
 
 export const SIG_PARAM = 'X-Amz-Signature';
 export const EXP_PARAM = 'exp';
@@ -22,12 +20,12 @@ export const EXP_PARAM = 'exp';
 /** Where one data or deletion-vector file lives, relative to its table or absolute. */
 export type FileRef = { kind: 'relative'; path: string } | { kind: 'absolute'; uri: string };
 
-/** Optional ObjectStore capability (storage contract, issue 20): a pre-signed GET URL. */
-type SigningStore = ObjectStore & { signedUrl?: (path: string, expiresInSeconds: number) => Promise<string> };
+/** Stores opened for absolute file URIs, one per folder; a table's files live in a few folders. */
+const MAX_FOLDER_STORES = 256;
 
 export class UrlSigner {
   private readonly secret: Buffer;
-  private s3: S3Client | undefined;
+  private readonly folders = new Map<string, ObjectStore>();
 
   constructor(
     readonly ttlSeconds: number,
@@ -65,23 +63,27 @@ export class UrlSigner {
     return 'ok';
   }
 
-  /** Pre-signed URL of an object in an S3 table (`location` is the table's s3:// root). */
-  async s3Url(store: ObjectStore, location: string, ref: FileRef): Promise<string> {
-    const s = store as SigningStore;
-    if (ref.kind === 'relative' && typeof s.signedUrl === 'function')
-      return s.signedUrl(ref.path, this.ttlSeconds);
-    const { bucket, prefix } =
-      ref.kind === 'absolute'
-        ? parseS3Uri(ref.uri)
-        : ((l) => ({ bucket: l.bucket, prefix: l.prefix }))(parseS3Uri(location));
-    const key = ref.kind === 'absolute' ? prefix : prefix === '' ? ref.path : `${prefix}/${ref.path}`;
-    this.s3 ??= s3ClientFromEnv();
-    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
-      expiresIn: this.ttlSeconds,
-    });
+  /** Pre-signed URL of a data file of a table on an object store (`store` is the table's root). */
+  async remoteUrl(store: ObjectStore, ref: FileRef): Promise<string> {
+    if (ref.kind === 'relative') return this.presign(store, ref.path);
+    const slash = ref.uri.lastIndexOf('/');
+    const folder = ref.uri.slice(0, slash);
+    let s = this.folders.get(folder);
+    if (s === undefined) {
+      if (this.folders.size >= MAX_FOLDER_STORES) this.folders.clear();
+      this.folders.set(folder, (s = openStore(folder)));
+    }
+    return this.presign(s, ref.uri.slice(slash + 1));
+  }
+
+  private presign(store: ObjectStore, rel: string): Promise<string> {
+    if (store.signedUrl === undefined) {
+      throw new DeltaSqlError('UnsupportedFeature', `${store.root} cannot sign URLs for ${rel}`);
+    }
+    return store.signedUrl(rel, this.ttlSeconds);
   }
 
   close(): void {
-    this.s3?.destroy();
+    this.folders.clear();
   }
 }

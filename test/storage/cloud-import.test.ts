@@ -182,6 +182,46 @@ describe.each([
     }
   });
 
+  test('Delta Sharing signs a data file named by an absolute URI of the store', async () => {
+    // One commit whose add names its file by absolute URI, in a folder outside the table root.
+    const src = fixture(TABLES.sales);
+    const first = fs.readFileSync(path.join(src, '_delta_log', '00000000000000000000.json'), 'utf8');
+    const data = 'part-00000-3810fbe0-9892-431d-bcfd-7de5788dfe8d-c000.snappy.parquet';
+    const absolute = `${uriOf(bucket)}/elsewhere/${data}`;
+    await storeFor(kind, bucket, 'elsewhere').put(data, fs.readFileSync(path.join(src, data)));
+    await storeFor(kind, bucket, 'lake/absolute').put(
+      '_delta_log/00000000000000000000.json',
+      first.replace(`"path":"${data}"`, `"path":"${absolute}"`),
+    );
+    const imported = await suite.h.withWorker(() =>
+      runCli(['import', `${root}/absolute`, '--catalog', db, '--format', 'json', '--no-progress']),
+    );
+    expect(imported.code).toBe(0);
+    const catalog = await openCatalog(db);
+    suite.track(catalog);
+    const served = await serve(['absolute'], { store: catalog, dir: suite.tmp });
+    try {
+      const r = await fetch(`${served.endpoint}/shares/fx/schemas/default/tables/absolute/query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${served.token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(r.status).toBe(200);
+      const files = (await r.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { file?: { url: string } })
+        .flatMap((l) => (l.file ? [l.file.url] : []));
+      expect(files).toHaveLength(1);
+      expect(new URL(files[0]).searchParams.has(kind === 'gcs' ? 'X-Goog-Signature' : 'sig')).toBe(true);
+      const got = await fetch(files[0]);
+      expect(got.status).toBe(200);
+      expect(Buffer.from(await got.arrayBuffer()).equals(fs.readFileSync(path.join(src, data)))).toBe(true);
+    } finally {
+      await served.close();
+    }
+  });
+
   test('validate reads the table straight from the store: healthy', async () => {
     const r = await runCli(['validate', `${root}/sales`, '--format', 'json']);
     expect([r.code, JSON.parse(r.stdout).healthy]).toEqual([0, true]);
@@ -201,7 +241,9 @@ describe.each([
         tables: { kind: string; uri: string; latestVersion: number; error: unknown }[];
       };
       expect(doc.tables.map((t) => [t.kind, t.uri, t.latestVersion, t.error])).toEqual([
+        ['parquet', `${top}/elsewhere`, null, null], // the absolute-URI test's data file
         ['delta', `${top}/exported/sales`, 10, null], // written by the export test above
+        ['delta', `${top}/lake/absolute`, 0, null],
         ['delta', `${top}/lake/nested/dv`, 1, null],
         ['delta', `${top}/lake/sales`, 10, null],
       ]);
