@@ -107,6 +107,7 @@ export function createImportActivities(deps: ActivityDeps) {
           existing?.lastVersion !== undefined &&
           existing.lastVersion >= args.version
         ) {
+          await recordCheckpoints(store, table, args.tableId, args.version, args.version);
           return {
             firstVersion: args.version,
             lastVersion: args.version,
@@ -152,6 +153,8 @@ export function createImportActivities(deps: ActivityDeps) {
         };
         const start = Math.max(args.from, done + 1);
         if (start > args.to) {
+          // A retry after an attempt that wrote the whole range but died before recording.
+          await recordCheckpoints(store, table, args.tableId, args.from, args.to);
           result.versionsSkipped = args.to - args.from + 1;
           result.lastVersion = args.to;
           return result;

@@ -10,6 +10,35 @@ import { StorageError, displayPath } from './storage-error';
 
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR']);
 const STAT_CONCURRENCY = 64;
+/** put-if-absent's temp files: `<name>.<pid>.<12 hex>.tmp`. */
+const TEMP_FILE = /\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+/** Folders already swept of dead writers' temp files by this process. */
+const swept = new Set<string>();
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A writer killed between writing its temp file and removing it (SIGKILL, power loss) leaves the
+ * temp behind. Readers ignore it, but it is litter: the first put-if-absent of a process into a
+ * folder removes the temps of writers that are no longer running (local disk: same host).
+ */
+async function sweepDeadTemps(dir: string): Promise<void> {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = TEMP_FILE.exec(name)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid)))
+      await fsp.rm(path.join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
 
 export class LocalStore implements ObjectStore {
   readonly root: string;
@@ -162,6 +191,7 @@ export class LocalStore implements ObjectStore {
     const tmp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await fsp.mkdir(path.dirname(target), { recursive: true });
+      await sweepDeadTemps(path.dirname(target));
       await fsp.writeFile(tmp, body, { flag: 'wx' });
       try {
         await fsp.link(tmp, target);
