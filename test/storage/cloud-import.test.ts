@@ -34,6 +34,24 @@ async function upload(store: ObjectStore, dir: string): Promise<void> {
   for (const rel of filesUnder(dir)) await store.put(rel, fs.readFileSync(path.join(dir, rel)));
 }
 
+/** The file lines of a Delta Sharing query of the latest version. */
+async function queryFiles(
+  served: { endpoint: string; token: string },
+  table: string,
+): Promise<{ url: string; size: number }[]> {
+  const r = await fetch(`${served.endpoint}/shares/fx/schemas/default/tables/${table}/query`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${served.token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(r.status).toBe(200);
+  return (await r.text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { file?: { url: string; size: number } })
+    .flatMap((l) => (l.file ? [l.file] : []));
+}
+
 beforeAll(async () => {
   // Credentials that can sign V4 URLs locally (the emulator itself gets no credentials).
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -155,17 +173,7 @@ describe.each([
     suite.track(catalog);
     const served = await serve(['sales'], { store: catalog, dir: suite.tmp });
     try {
-      const r = await fetch(`${served.endpoint}/shares/fx/schemas/default/tables/sales/query`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${served.token}`, 'content-type': 'application/json' },
-        body: '{}',
-      });
-      expect(r.status).toBe(200);
-      const files = (await r.text())
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { file?: { url: string; size: number } })
-        .flatMap((l) => (l.file ? [l.file] : []));
+      const files = await queryFiles(served, 'sales');
       expect(files.length).toBeGreaterThan(0);
       const table = storeFor(kind, bucket, 'lake/sales');
       for (const f of files) {
@@ -201,17 +209,7 @@ describe.each([
     suite.track(catalog);
     const served = await serve(['absolute'], { store: catalog, dir: suite.tmp });
     try {
-      const r = await fetch(`${served.endpoint}/shares/fx/schemas/default/tables/absolute/query`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${served.token}`, 'content-type': 'application/json' },
-        body: '{}',
-      });
-      expect(r.status).toBe(200);
-      const files = (await r.text())
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { file?: { url: string } })
-        .flatMap((l) => (l.file ? [l.file.url] : []));
+      const files = (await queryFiles(served, 'absolute')).map((f) => f.url);
       expect(files).toHaveLength(1);
       expect(new URL(files[0]).searchParams.has(kind === 'gcs' ? 'X-Goog-Signature' : 'sig')).toBe(true);
       const got = await fetch(files[0]);
