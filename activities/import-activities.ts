@@ -214,7 +214,7 @@ export function createImportActivities(deps: ActivityDeps) {
         }
         await inflight;
         if (result.lastVersion >= start) {
-          await recordCheckpoints(store, table, args.tableId, Math.max(0, done), result.lastVersion);
+          await recordCheckpoints(store, table, args.tableId, args.from, result.lastVersion);
         }
         if (readFailure) throw (readFailure as { error: unknown }).error;
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
