@@ -15,7 +15,7 @@ import { byteChunks } from './line-reader';
 import { readCrc } from './crc';
 import { readHistory, versionAtTimestamp } from './history';
 import { readLastCheckpoint } from './last-checkpoint';
-import { type LogListing, listLog } from './listing';
+import { type LogListing, listLog, maxListedVersion } from './listing';
 import { LOG_DIR, commitPath, parseLogFile } from './log-path';
 import {
   type ResolvedSegment,
@@ -172,7 +172,10 @@ export class DeltaTable {
       throw new DeltaSqlError('InvalidArgument', `invalid commit range ${from}..${to} for ${this.root}`);
     }
     // Listed from `from` up to `to` only (listing.ts): an import reads a long log range by range.
-    const listing = await listLog(this.store, from, to);
+    let listing = await listLog(this.store, from, to);
+    // Short of `to`: a gap or the end of the log. The whole tail tells which (LogGap, or
+    // VersionNotFound naming the latest), exactly as an unbounded listing would.
+    if ((maxListedVersion(listing) ?? -1) < to) listing = await listLog(this.store, from);
     const latest = latestVersionOf(listing, this.root);
     if (to > latest) {
       throw new DeltaSqlError(
