@@ -163,7 +163,9 @@ export async function runOracle(checks: object[], dir: string): Promise<Map<stri
     err += d.toString();
     if (process.env.DELTASQL_ORACLE_PROGRESS) process.stderr.write(d);
   });
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  const code = await new Promise<number | string>((resolve) =>
+    child.on('close', (c, signal) => resolve(c ?? `on signal ${signal ?? '?'}`)),
+  );
   if (code !== 0) throw new Error(`oracle exited ${code}: ${err.slice(-3000)}`);
   const results = JSON.parse(out.trim().split('\n').pop() ?? '[]') as OracleResult[];
   return new Map(results.map((r) => [r.id, r]));
