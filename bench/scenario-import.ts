@@ -34,6 +34,25 @@ export interface BenchContext {
   profileDir: string | null;
 }
 
+/** One import of a bench table with the harness's settings (validation skipped). */
+export function benchImport(
+  ctx: BenchContext,
+  runner: ImportRunner,
+  ds: Dataset,
+  catalog: string,
+  mode: 'full-history' | 'checkpoint-only',
+): ReturnType<ImportRunner['run']> {
+  return runner.run({
+    source: ds.dir,
+    catalog,
+    name: ds.name,
+    mode,
+    batchSize: ctx.cfg.batchSize,
+    actionsPerActivity: ctx.cfg.actionsPerActivity,
+    skipValidation: true,
+  });
+}
+
 export async function withWorker<T>(
   ctx: BenchContext,
   label: string,
@@ -76,15 +95,7 @@ async function importRuns(
   let activities: Record<string, ActivityTiming> = {};
   for (let i = 0; i < runs; i++) {
     await truncateSchema(ctx.dbUrl, schema);
-    const r = await runner.run({
-      source: ds.dir,
-      catalog,
-      name: ds.name,
-      mode,
-      batchSize: ctx.cfg.batchSize,
-      actionsPerActivity: ctx.cfg.actionsPerActivity,
-      skipValidation: true,
-    });
+    const r = await benchImport(ctx, runner, ds, catalog, mode);
     seconds.push(round(r.seconds));
     actions = r.actions;
     versions = r.result.versionsImported;

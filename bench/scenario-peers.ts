@@ -23,7 +23,7 @@ import type { Dataset } from './datasets';
 import { importRunner, type ImportRunner } from './import-runner';
 import { interleave, type InterleavedResult } from './interleave';
 import { dropSchema, withSchema } from './pg-admin';
-import { withWorker, type BenchContext } from './scenario-import';
+import { benchImport, withWorker, type BenchContext } from './scenario-import';
 
 const run = promisify(execFile);
 const D2dOutSchema = z.object({
@@ -85,15 +85,7 @@ async function deltasqlRun(
   catalog: string,
   mode: 'full-history' | 'checkpoint-only',
 ): Promise<number> {
-  const r = await runner.run({
-    source: ds.dir,
-    catalog,
-    name: ds.name,
-    mode,
-    batchSize: ctx.cfg.batchSize,
-    actionsPerActivity: ctx.cfg.actionsPerActivity,
-    skipValidation: true,
-  });
+  const r = await benchImport(ctx, runner, ds, catalog, mode);
   const phases = Object.entries(r.activities)
     .map(([k, t]) => `${k}×${t.count} ${t.runSeconds.toFixed(2)}s (queued ${t.queueSeconds.toFixed(2)}s)`)
     .join(', ');
