@@ -53,7 +53,9 @@ export type DeltaSqlErrorType =
   | 'ForeignCommit'
   | 'CutoverRefused'
   | 'CorruptParquet'
-  | 'IncompatibleSchema';
+  | 'IncompatibleSchema'
+  /** A catalog whose latest `catalog migrate` did not switch (failed or unfinished) used as complete. */
+  | 'CatalogNotSwitched';
 
 /**
  * Error types a retry cannot fix (corrupt or impossible input). Workflow code imports this list
@@ -97,6 +99,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly DeltaSqlErrorType[] = [
   'CutoverRefused',
   'CorruptParquet',
   'IncompatibleSchema',
+  'CatalogNotSwitched',
 ];
 const NON_RETRYABLE: ReadonlySet<DeltaSqlErrorType> = new Set(NON_RETRYABLE_ERROR_TYPES);
 

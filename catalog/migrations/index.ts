@@ -13,6 +13,7 @@ import * as m004 from './004_file_list_indexes';
 import * as m005 from './005_raw_commits_cascade';
 import * as m006 from './006_source_checkpoints';
 import * as m007 from './007_table_modes';
+import * as m008 from './008_catalog_migrations';
 import * as m010 from './010_commit_groups_cascade';
 
 /** A statement for some engines only; `requires` is a query that must return a row for it to run. */
@@ -29,7 +30,7 @@ export interface Migration {
   statements: readonly MigrationStatement[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m010];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m010];
 export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**
