@@ -6,7 +6,7 @@ so both sides must hold exactly the same multiset of rows.
 
 kinds:
   rows:    delta_sharing.load_as_pandas(url, version|timestamp, use_delta_format) vs
-           DeltaTable(path, version).to_pandas()
+           DeltaTable(path, version, storageOptions).to_pandas()
   cdf:     delta_sharing.load_table_changes_as_pandas(url, start, end) vs DeltaTable.load_cdf(start, end)
   deltars: write delta-rs canonical rows of (path, version) to `out` (for the TypeScript reader)
 """
@@ -143,12 +143,13 @@ def kernel_table(path, version):
     return pa.Table.from_batches(batches)
 
 
-def reference_rows(path, version, frame):
-    """delta-rs rows at `version`; delta-kernel-rs where delta-rs refuses the table or misreads it."""
+def reference_rows(path, version, frame, storage_options=None):
+    """delta-rs rows at `version`; delta-kernel-rs where delta-rs refuses the table or misreads it.
+    `storage_options` point delta-rs at an object store (an emulator); the kernel fallback is local."""
     from deltalake import DeltaTable
 
     try:
-        dt = DeltaTable(path, version=version)
+        dt = DeltaTable(path, version=version, storage_options=storage_options)
         # delta-rs 1.6 reads column-mapped tables as all nulls: delta-kernel-rs reads them right.
         if dt.metadata().configuration.get("delta.columnMapping.mode", "none") != "none":
             raise ValueError("column mapping")
@@ -177,7 +178,7 @@ def run(check):
         return {"ok": True, "rows": len(rows)}
     if kind == "rows":
         try:
-            want = reference_rows(check["path"], check["version"], True)
+            want = reference_rows(check["path"], check["version"], True, check.get("storageOptions"))
         except Exception as e:  # the oracle itself cannot read it: reported, not compared
             return {"ok": False, "error": "oracle: " + str(e).split("\n")[0][:300]}
         kw = {"use_delta_format": check.get("useDelta")}
