@@ -2,7 +2,8 @@
  * A tiny HTTP fault proxy for the storage conformance suite: it forwards every request to a real
  * emulator unchanged (method, path, headers, body), except that it can answer the next N requests,
  * or all of them, with an injected status instead. It counts the requests it sees, so a test can
- * prove how often a store retried.
+ * prove how often a store retried, and keeps each one's method, path and byte range (`Range`, or
+ * Azure's `x-ms-range`), so a test can prove how a reader read.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,8 @@ export interface FaultProxy {
   readonly url: string;
   /** Requests received since start or the last reset. */
   readonly requests: number;
+  /** The same requests: method, path with query, and the byte range asked for, if any. */
+  readonly seen: readonly { method: string; path: string; range?: string }[];
   /**
    * Forward `skip` requests, answer the next `n` with `status` (and `headers`, e.g. Retry-After),
    * then forward again.
@@ -25,6 +28,7 @@ export interface FaultProxy {
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   let requests = 0;
+  let seen: { method: string; path: string; range?: string }[] = [];
   let skipLeft = 0;
   let failLeft = 0;
   let failStatus = 503;
@@ -32,6 +36,12 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let failHeaders: Record<string, string> = {};
   const server = http.createServer((req, res) => {
     requests++;
+    const range = req.headers['x-ms-range'] ?? req.headers.range;
+    seen.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      range: typeof range === 'string' ? range : undefined,
+    });
     if (skipLeft > 0) skipLeft--;
     else if (always || failLeft > 0) {
       if (!always) failLeft--;
@@ -66,6 +76,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     get requests() {
       return requests;
     },
+    get seen() {
+      return seen;
+    },
     failNext(n, status, skip = 0, headers = {}) {
       [skipLeft, failLeft, failStatus, always, failHeaders] = [skip, n, status, false, headers];
     },
@@ -73,7 +86,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       [failStatus, always, failHeaders] = [status, true, {}];
     },
     reset() {
-      [requests, skipLeft, failLeft, always, failHeaders] = [0, 0, 0, false, {}];
+      [requests, seen, skipLeft, failLeft, always, failHeaders] = [0, [], 0, 0, false, {}];
     },
     close: () =>
       new Promise<void>((r) => {
