@@ -3,7 +3,7 @@
  * NDJSON of add actions, held in memory so only parsing is measured. Prints JSON (adds/s).
  * Run: `npm run build && node dist/bench/parse-throughput.js [numAdds]`.
  */
-import { parseCommit } from '../delta/commit-reader';
+import { parseCommitFile } from '../delta/commit-reader';
 import { interleave } from './interleave';
 
 const DEFAULT_ADDS = 200_000;
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     for (const line of b.toString('utf8').split('\n')) if (line !== '') c += JSON.parse(line) ? 1 : 0;
     return c;
   };
-  const ours = (b: Buffer): number => parseCommit(b, 'synthetic.json').length;
+  const ours = (b: Buffer): number => parseCommitFile(b, 'synthetic.json').actions.length;
   const side = (parse: (b: Buffer) => number) => async (): Promise<number> => {
     const r = count(bytes, parse);
     if (r.count !== n) throw new Error(`parsed ${r.count}, expected ${n}`);

@@ -54,17 +54,23 @@ export class FramingBuilder {
 
   /** One element; `isAction` when it became an action row (its `text` is the row's raw). */
   line(l: Line, isAction: boolean): void {
-    const i = this.elements++;
     if (!l.exact) this.exact = false;
+    this.element(l.text, l.cr, isAction);
+  }
+
+  /** One element whose text re-encodes to its bytes (the in-memory reader's loop, no Line object). */
+  element(text: string, cr: boolean, isAction: boolean): void {
+    const i = this.elements++;
+    this.lastWasAction = isAction;
     if (isAction) {
       this.actions++;
-      if (l.cr) this.cr.push(i);
-    } else {
-      // A skipped element keeps its '\r' in its text.
-      this.gaps.push([i, l.cr ? `${l.text}\r` : l.text]);
+      if (cr) this.cr.push(i);
+      return;
     }
-    this.lastWasAction = isAction;
-    this.lastText = l.text + (l.cr ? '\r' : '');
+    // A skipped element keeps its '\r' in its text.
+    const whole = cr ? `${text}\r` : text;
+    this.gaps.push([i, whole]);
+    this.lastText = whole;
   }
 
   /**

@@ -10,9 +10,10 @@ import { DeltaSqlError } from '../common/errors';
 import type { LogAction } from './actions';
 import { ActionShapeError, toLogAction } from './action-parse';
 import { FramingBuilder, type RawCommit } from './commit-framing';
-import { type Line, bufferLines, streamLines } from './line-reader';
+import { type Line, bufferLines, exactText, streamLines } from './line-reader';
 
 const OPEN_BRACE = 123;
+const CR = 13;
 
 export function corruptCommit(file: string, line: number, why: string): DeltaSqlError {
   return new DeltaSqlError('CorruptCommit', `corrupt commit ${file} at line ${line}: ${why}`, { file });
@@ -30,37 +31,75 @@ export function lineAction(
   seq: number,
   fail: (line: number, why: string) => Error,
 ): LogAction | null {
-  if (isBlankLine(l.text)) return null;
+  return isBlankLine(l.text) ? null : textAction(l.text, l.no, seq, fail);
+}
+
+/** One non-blank line (`no`: its 1-based number) as an action. */
+function textAction(
+  text: string,
+  no: number,
+  seq: number,
+  fail: (line: number, why: string) => Error,
+): LogAction {
   let obj: unknown;
   try {
-    obj = JSON.parse(l.text);
+    obj = JSON.parse(text);
   } catch (e) {
-    throw fail(l.no, `invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw fail(no, `invalid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   try {
-    return toLogAction(obj, l.text, seq);
+    return toLogAction(obj, text, seq);
   } catch (e) {
-    if (e instanceof ActionShapeError) throw fail(l.no, e.message);
+    if (e instanceof ActionShapeError) throw fail(no, e.message);
     throw e;
   }
 }
 
-/** Actions and byte-exact framing of an in-memory commit file; `file` is only used in error messages. */
+/**
+ * Actions and byte-exact framing of an in-memory commit file; `file` is only used in error messages.
+ * The common case (the bytes decode exactly) is one loop over the decoded text: each line's text is
+ * a slice of it, and no per-line record is allocated, so what is left per action is JSON.parse and
+ * the action itself.
+ */
 export function parseCommitFile(buf: Buffer, file: string): { actions: LogAction[]; raw: RawCommit } {
-  const out: LogAction[] = [];
-  const framing = new FramingBuilder();
-  framing.bytes(buf);
-  const fail = (line: number, why: string): Error => corruptCommit(file, line, why);
-  for (const l of bufferLines(buf)) {
-    const a = lineAction(l, out.length, fail);
-    if (a) out.push(a);
-    framing.line(l, a !== null);
-  }
-  return { actions: out, raw: framing.finish(buf) as RawCommit };
+  const r = parseActions(buf, file, new FramingBuilder());
+  return { actions: r.actions, raw: r.raw as RawCommit };
 }
 
+function parseActions(
+  buf: Buffer,
+  file: string,
+  framing: FramingBuilder | null,
+): { actions: LogAction[]; raw: RawCommit | null } {
+  const out: LogAction[] = [];
+  framing?.bytes(buf);
+  const fail = (line: number, why: string): Error => corruptCommit(file, line, why);
+  const text = exactText(buf);
+  if (text === null) {
+    for (const l of bufferLines(buf)) {
+      const a = lineAction(l, out.length, fail);
+      if (a) out.push(a);
+      framing?.line(l, a !== null);
+    }
+  } else {
+    for (let pos = 0, no = 1; ; no++) {
+      const nl = text.indexOf('\n', pos);
+      const end = nl < 0 ? text.length : nl;
+      const cr = end > pos && text.charCodeAt(end - 1) === CR;
+      const line = text.slice(pos, cr ? end - 1 : end);
+      const isAction = !isBlankLine(line);
+      if (isAction) out.push(textAction(line, no, out.length, fail));
+      framing?.element(line, cr, isAction);
+      if (nl < 0) break;
+      pos = nl + 1;
+    }
+  }
+  return { actions: out, raw: framing ? framing.finish(buf) : null };
+}
+
+/** The actions only (replay, sync): no framing, no sha256. */
 export function parseCommit(buf: Buffer, file: string): LogAction[] {
-  return parseCommitFile(buf, file).actions;
+  return parseActions(buf, file, null).actions;
 }
 
 /** Parse NDJSON text (benchmarks, tests). */

@@ -78,10 +78,20 @@ export class LineSplitter {
 /** In-memory files up to this size are decoded once and split as a string (faster than per line). */
 const WHOLE_DECODE_MAX = 256 * 1024 * 1024;
 
+/**
+ * The whole file as one string when that is how it is split (small enough, and the text
+ * re-encodes to the bytes, so every line is exact); null otherwise (split by LineSplitter).
+ */
+export function exactText(buf: Buffer): string | null {
+  if (buf.length > WHOLE_DECODE_MAX) return null;
+  const text = buf.toString('utf8');
+  return decodedExactly(text, buf, 0, buf.length) ? text : null;
+}
+
 /** Every line of an in-memory file. */
 export function* bufferLines(buf: Buffer): Generator<Line> {
-  const text = buf.length <= WHOLE_DECODE_MAX ? buf.toString('utf8') : null;
-  if (text === null || !decodedExactly(text, buf, 0, buf.length)) {
+  const text = exactText(buf);
+  if (text === null) {
     const s = new LineSplitter();
     yield* s.push(buf);
     yield s.end();
