@@ -4,8 +4,10 @@
  * (heartbeating the version reached; a retry or a new worker resumes after the target's last
  * committed batch), validate it (row counts and per-version content hashes, then the log diff
  * against the source `_delta_log`), and for blue-green prepare the staging area and switch it
- * live (catalog/migrate/blue-green.ts). Payloads carry ids, names, counts and versions only;
- * catalog URLs arrive without passwords.
+ * live (catalog/migrate/blue-green.ts). The run's state (loading, validated, switched, failed)
+ * is recorded in the catalog it copies into, keyed by the workflow run id
+ * (catalog/migrate/state.ts). Payloads carry ids, names, counts and versions only; catalog URLs
+ * arrive without passwords.
  */
 import { Context } from '@temporalio/activity';
 import { DeltaSqlError } from '../common/errors';
@@ -15,6 +17,7 @@ import { logParity, type LogParity } from '../catalog/migrate/log-parity';
 import { copyColumns, copyTable, type CopyResult } from '../catalog/migrate/copy';
 import { planMigration, type TablePlan } from '../catalog/migrate/plan';
 import { readSchema } from '../catalog/migrate/schema';
+import { setMigrationStatus, startMigration, type MigrationStrategy } from '../catalog/migrate/state';
 import type { SqlDriver } from '../catalog/sql';
 import type { CatalogStore } from '../catalog/store';
 import { parseCatalogUrl } from '../catalog/url';
@@ -28,6 +31,16 @@ export interface MigratePlanInput {
   tables?: string[];
   exclude?: string[];
   incremental?: boolean;
+  /** Record this run's state in the target (absent for workflows started before it existed). */
+  record?: { strategy: MigrationStrategy };
+}
+
+export interface FinishMigrationInput {
+  to: string;
+  status: 'switched' | 'failed';
+  /** Table ids whose validation failed (a re-run copies them afresh). */
+  failedTables?: string[];
+  error?: string;
 }
 
 export interface MigrateTableInput {
@@ -55,6 +68,13 @@ const driverOf = (s: CatalogStore): SqlDriver => {
   return (s as CatalogStore & { driver: SqlDriver }).driver;
 };
 
+/** The workflow run an activity belongs to: the key of its migration record. */
+function runOf(): { workflowId: string; runId: string } {
+  const w = Context.current().info.workflowExecution;
+  if (!w) throw new DeltaSqlError('CatalogError', 'catalog migrate activities run inside a workflow');
+  return w;
+}
+
 export function createMigrateActivities(deps: ActivityDeps) {
   const pair = async (i: { from: string; to: string }) => {
     const [src, dst] = [driverOf(await deps.catalog(i.from)), driverOf(await deps.catalog(i.to))];
@@ -81,7 +101,19 @@ export function createMigrateActivities(deps: ActivityDeps) {
         const urls = blueGreenUrls(input.to);
         await deps.release?.(urls.staging);
         await deps.release?.(urls.live);
+        const run = runOf().runId;
+        await setMigrationStatus(driverOf(await deps.catalog(urls.staging)), run, 'validated');
+        await deps.release?.(urls.staging);
         await switchOver(urls);
+        await deps.release?.(urls.live);
+        await setMigrationStatus(driverOf(await deps.catalog(urls.live)), run, 'switched');
+      });
+    },
+    /** The end of a direct migration (switched) or of a failed one (not switched, and why). */
+    async finishCatalogMigration(input: FinishMigrationInput): Promise<void> {
+      return guarded(async () => {
+        const db = driverOf(await deps.catalog(input.to));
+        await setMigrationStatus(db, runOf().runId, input.status, input);
       });
     },
     /** `deltasql diff --all-versions` of the migrated table against its log; drift is ValidationFailed. */
@@ -109,13 +141,28 @@ export function createMigrateActivities(deps: ActivityDeps) {
         return r;
       });
     },
-    /** Refuse (other data, diverged target) before writing; then bring the target's schema up to date. */
+    /**
+     * Refuse (other data, diverged target, unfinished source) before writing; then bring the
+     * target's schema up to date, drop the copies that failed validation in the unfinished
+     * migration this run resumes, and record the run as loading.
+     */
     async planCatalogMigration(input: MigratePlanInput): Promise<TablePlan[]> {
       return guarded(async () => {
-        const { tables, source, target } = await planMigration(input.from, input.to, input);
+        const { tables, sourceId, source, target } = await planMigration(input.from, input.to, input);
         await source.close();
         await target?.close();
-        await deps.catalog(input.to);
+        const store = await deps.catalog(input.to);
+        for (const t of tables) if (t.reset) await store.dropTable(t.tableId);
+        if (input.record) {
+          const { workflowId, runId } = runOf();
+          await startMigration(driverOf(store), {
+            runId,
+            workflowId,
+            source: sourceId,
+            strategy: input.record.strategy,
+            tablesTotal: tables.length,
+          });
+        }
         return tables;
       });
     },

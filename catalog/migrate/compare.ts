@@ -1,7 +1,8 @@
 /**
  * `deltasql catalog compare`: seed 003's schema comparison (tables, columns and logical types on
  * each side, the migration version), then per Delta table the last version, row counts per
- * catalog table and a per-version content hash over every stored row. Read-only on both sides.
+ * catalog table and a per-version content hash over every stored row, and each side's latest
+ * migration record (whether a `catalog migrate` into it switched). Read-only on both sides.
  * Also the validation every migration ends with (`compareTable`).
  */
 import { openDriver } from '../open';
@@ -12,6 +13,7 @@ import { parseCatalogUrl } from '../url';
 import { rowCounts, versionHashes } from './content';
 import { copyColumns } from './copy';
 import { diffSchemas, readSchema, type CatalogSchema, type SchemaDiff } from './schema';
+import { latestMigration, type MigrationState } from './state';
 
 export interface TableComparison {
   name: string;
@@ -25,6 +27,8 @@ export interface TableComparison {
 export interface CatalogComparison {
   schema: SchemaDiff;
   tables: TableComparison[];
+  /** The latest `catalog migrate` into each side (null: none recorded); not part of `equal`. */
+  migration: { source: MigrationState | null; target: MigrationState | null };
   equal: boolean;
 }
 
@@ -89,7 +93,8 @@ export async function compareCatalogs(from: string, to: string): Promise<Catalog
       for (const id of [...ids].sort((x, y) => (x[1] < y[1] ? -1 : 1)).map((x) => x[0])) {
         tables.push(await compareTable(src, dst, sa, sb, id));
       }
-      return { schema, tables, equal: schema.equal && tables.every((t) => t.equal) };
+      const migration = { source: await latestMigration(src, sa), target: await latestMigration(dst, sb) };
+      return { schema, tables, migration, equal: schema.equal && tables.every((t) => t.equal) };
     } finally {
       await dst.close();
     }

@@ -3,7 +3,10 @@
  * where each resumes in the target, and whether the target can take them. The target is read
  * without migrating it, so a dry run (and a refused migration) leaves it untouched. Refusals:
  * the target holds other tables (`InvalidArgument`), or a table whose versions differ from the
- * source's (`VersionConflict`, naming the first differing version).
+ * source's (`VersionConflict`, naming the first differing version), or a source whose own latest
+ * migration did not switch (`CatalogNotSwitched`). A target whose latest migration from the same
+ * source did not switch (catalog/migrate/state.ts) is resumed rather than refused: its tables
+ * continue after their last version, and those whose validation failed are copied afresh.
  */
 import * as fs from 'node:fs';
 import { DeltaSqlError } from '../../common/errors';
@@ -13,9 +16,10 @@ import type { SqlDriver } from '../sql';
 import type { CatalogTable } from '../store';
 import { listTables } from '../tables';
 import { resolveCatalogRef } from '../../common/credentials';
-import { parseCatalogUrl, type CatalogUrl } from '../url';
+import { parseCatalogUrl, stripPassword, type CatalogUrl } from '../url';
 import { rowCounts } from './content';
 import { readSchema } from './schema';
+import { assertSwitched, latestMigration, type MigrationState } from './state';
 
 export interface TableSelection {
   tables?: readonly string[];
@@ -31,6 +35,16 @@ export interface TablePlan {
   lastVersion: number | null;
   /** The target's last version of this table (resume / incremental point), null when absent. */
   targetLastVersion: number | null;
+  /** Failed validation in the unfinished migration being resumed: the target's copy is replaced. */
+  reset: boolean;
+}
+
+export interface MigrationPlan {
+  tables: TablePlan[];
+  /** The password-free source URL, as the target's migration record names it. */
+  sourceId: string;
+  /** The target's unfinished migration from this source that this run resumes, if any. */
+  resumes: MigrationState | null;
 }
 
 /** Rows per second a bulk load reaches per target engine (measured on the 2-core test machine). */
@@ -55,10 +69,14 @@ export async function selectTables(src: SqlCatalogStore, sel: TableSelection): P
   );
 }
 
-/** The target's tables, read without migrating it (an empty list when it has no catalog yet). */
-async function targetTables(dst: SqlDriver, url: CatalogUrl): Promise<CatalogTable[]> {
+/** The target's tables and latest migration, read without migrating it (none without a catalog). */
+async function targetState(
+  dst: SqlDriver,
+  url: CatalogUrl,
+): Promise<{ tables: CatalogTable[]; migration: MigrationState | null }> {
   const schema = await readSchema(dst, url);
-  return schema.tables.has('dl_tables') ? listTables(dst) : [];
+  if (!schema.tables.has('dl_tables')) return { tables: [], migration: null };
+  return { tables: await listTables(dst), migration: await latestMigration(dst, schema) };
 }
 
 /** First version whose stored content hash differs between the two catalogs, up to `upTo`. */
@@ -87,17 +105,25 @@ export async function planMigration(
   to: string,
   sel: TableSelection,
   readOnly = false,
-): Promise<{ tables: TablePlan[]; source: SqlCatalogStore; target: SqlDriver | null }> {
+): Promise<MigrationPlan & { source: SqlCatalogStore; target: SqlDriver | null }> {
   const source = await openCatalog(from);
   let target: SqlDriver | null = null;
   try {
+    const sourceId = stripPassword(resolveCatalogRef(from));
+    assertSwitched(
+      await latestMigration(source.driver),
+      `source catalog ${parseCatalogUrl(sourceId).redacted}`,
+    );
     const tables = await selectTables(source, sel);
     const u = parseCatalogUrl(resolveCatalogRef(to));
     // A dry run must not create an embedded target file by opening it.
     const absent =
       (u.engine === 'sqlite' || u.engine === 'duckdb') && u.path !== ':memory:' && !fs.existsSync(u.path);
     target = absent && readOnly ? null : await openDriver(to);
-    const existing = target === null ? [] : await targetTables(target, u);
+    const state = target === null ? { tables: [], migration: null } : await targetState(target, u);
+    const existing = state.tables;
+    const m = state.migration;
+    const resumes = m !== null && m.status !== 'switched' && m.source === sourceId ? m : null;
     const wanted = new Map(tables.map((t) => [t.tableId, t]));
     const foreign = existing.filter((t) => wanted.get(t.tableId)?.name !== t.name);
     if (foreign.length > 0) {
@@ -108,8 +134,9 @@ export async function planMigration(
     }
     const plans: TablePlan[] = [];
     for (const t of tables) {
-      const have = existing.find((e) => e.tableId === t.tableId)?.lastVersion ?? null;
-      if (have !== null && !sel.incremental)
+      const reset = resumes?.failedTables.includes(t.tableId) ?? false;
+      const have = reset ? null : (existing.find((e) => e.tableId === t.tableId)?.lastVersion ?? null);
+      if (have !== null && !sel.incremental && !resumes)
         throw new DeltaSqlError(
           'InvalidArgument',
           `target catalog already holds table ${t.name} (up to version ${have}); use --incremental to copy only newer versions`,
@@ -133,9 +160,10 @@ export async function planMigration(
         firstVersion: t.firstVersion,
         lastVersion: t.lastVersion,
         targetLastVersion: have,
+        reset,
       });
     }
-    return { tables: plans, source, target };
+    return { tables: plans, sourceId, resumes, source, target };
   } catch (e) {
     await source.close().catch(() => undefined);
     await target?.close().catch(() => undefined);
@@ -151,8 +179,12 @@ export interface DryRunTable extends TablePlan {
 }
 
 /** `--dry-run`: per table the versions to copy, rows per catalog table, estimated size and time. */
-export async function dryRun(from: string, to: string, sel: TableSelection): Promise<DryRunTable[]> {
-  const { tables, source, target } = await planMigration(from, to, sel, true);
+export async function dryRun(
+  from: string,
+  to: string,
+  sel: TableSelection,
+): Promise<{ tables: DryRunTable[]; resumes: MigrationState | null }> {
+  const { tables, resumes, source, target } = await planMigration(from, to, sel, true);
   try {
     const rate = ROWS_PER_SECOND[parseCatalogUrl(resolveCatalogRef(to)).engine];
     const out: DryRunTable[] = [];
@@ -174,7 +206,7 @@ export async function dryRun(from: string, to: string, sel: TableSelection): Pro
         estimatedSeconds: Math.round((total / rate) * 10) / 10,
       });
     }
-    return out;
+    return { tables: out, resumes };
   } finally {
     await source.close();
     await target?.close();

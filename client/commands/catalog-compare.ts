@@ -1,10 +1,13 @@
 /**
  * `deltasql catalog compare --from URL --to URL [--format json]`: schema comparison, then per
- * Delta table last version, row counts and per-version content hashes. Exit 0 equal, 2 different.
+ * Delta table last version, row counts and per-version content hashes, and whether the latest
+ * migration into each side switched. Exit 0 equal, 2 different (by content; a side that is not
+ * switched is reported, not counted as different).
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { compareCatalogs, type CatalogComparison } from '../../catalog/migrate/compare';
+import { describeMigration } from '../../catalog/migrate/state';
 import { parseOptions, printJson, runAction } from '../output';
 
 const OptionsSchema = z.object({
@@ -38,6 +41,8 @@ function formatComparison(c: CatalogComparison): string {
         (t.differentVersions.length > 0 ? `, versions differing: ${t.differentVersions.join(', ')}` : ''),
     );
   }
+  for (const [side, m] of Object.entries(c.migration))
+    if (m !== null) lines.push(`${side === 'source' ? 'Source' : 'Target'}: ${describeMigration(m)}`);
   lines.push(c.equal ? 'Catalogs are equal.' : 'Catalogs differ.');
   return lines.join('\n');
 }

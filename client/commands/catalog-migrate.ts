@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { blueGreenUrls, cleanupOld } from '../../catalog/migrate/blue-green';
 import { dryRun, type DryRunTable } from '../../catalog/migrate/plan';
+import { describeMigration, type MigrationState } from '../../catalog/migrate/state';
 import { DeltaSqlError } from '../../common/errors';
 import { readEnv } from '../../common/config';
 import { keepPasswordLocally } from '../../common/credentials';
@@ -48,15 +49,16 @@ const OptionsSchema = z.object({
 });
 type Options = z.infer<typeof OptionsSchema>;
 
-function formatDryRun(tables: readonly DryRunTable[]): string {
+function formatDryRun(tables: readonly DryRunTable[], resumes: MigrationState | null): string {
   const lines = tables.map((t) => {
     const rows = Object.entries(t.rows)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k}=${n}`)
       .join(' ');
-    return `${t.name}: versions ${t.firstVersion ?? '-'}..${t.lastVersion ?? '-'} (${t.versionsToCopy} to copy${t.targetLastVersion === null ? '' : `, target at ${t.targetLastVersion}`}); rows ${rows}; ~${t.estimatedBytes} bytes, ~${t.estimatedSeconds} s`;
+    return `${t.name}: versions ${t.firstVersion ?? '-'}..${t.lastVersion ?? '-'} (${t.versionsToCopy} to copy${t.targetLastVersion === null ? '' : `, target at ${t.targetLastVersion}`}${t.reset ? ', copied afresh: it failed validation' : ''}); rows ${rows}; ~${t.estimatedBytes} bytes, ~${t.estimatedSeconds} s`;
   });
-  return ['Dry run: nothing written.', ...lines].join('\n');
+  const head = resumes ? [`Resumes the target's unfinished ${describeMigration(resumes)}`] : [];
+  return ['Dry run: nothing written.', ...head, ...lines].join('\n');
 }
 
 function formatResult(r: CatalogMigrateResult): string {
@@ -64,7 +66,9 @@ function formatResult(r: CatalogMigrateResult): string {
     (t) =>
       `${t.name}: copied to version ${t.copy.lastVersion ?? '-'} (${t.copy.rows} rows in ${t.copy.batches} batches, ${t.copy.runs} import runs); validated: ${t.validation.rows} rows equal; log diff: ${t.log ? `${t.log.status} (${t.log.versions} versions)` : 'off'}`,
   );
-  if (r.switched) lines.push('Switched: the staging catalog is live; the previous one is kept as <name>_old');
+  if (r.switched && r.strategy === 'blue-green')
+    lines.push('Switched: the staging catalog is live; the previous one is kept as <name>_old');
+  else if (r.switched) lines.push('Switched: every table validated; the target is marked complete');
   return lines.join('\n');
 }
 
@@ -158,9 +162,9 @@ export function register(program: Command): void {
         if (o.cleanup && o.strategy !== 'blue-green')
           throw new DeltaSqlError('InvalidArgument', '--cleanup with --from needs --strategy blue-green');
         if (o.dryRun) {
-          const t = await dryRun(o.from, o.strategy === 'blue-green' ? blueGreenUrls(o.to).staging : o.to, o);
-          if (json) printJson({ dryRun: true, tables: t });
-          else process.stdout.write(formatDryRun(t) + '\n');
+          const d = await dryRun(o.from, o.strategy === 'blue-green' ? blueGreenUrls(o.to).staging : o.to, o);
+          if (json) printJson({ dryRun: true, ...d });
+          else process.stdout.write(formatDryRun(d.tables, d.resumes) + '\n');
           return 0;
         }
         const r = await runMigration({ ...o, from: o.from }, json);

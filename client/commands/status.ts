@@ -1,8 +1,10 @@
 /**
  * `deltasql status` (aliases `migration-status`, `info`): per catalog table, the location, last
- * imported vs source latest version, lag, last run and run history from `dl_import_runs`.
+ * imported vs source latest version, lag, last run and run history from `dl_import_runs`; and
+ * whether the latest `catalog migrate` into this catalog switched (`migration`, null if none).
  */
 import { type Command, Option } from 'commander';
+import { describeMigration, latestMigration } from '../../catalog/migrate/state';
 import { openCatalog } from '../../catalog/open';
 import type { ImportRun } from '../../catalog/store';
 import { catalogStatus, DEFAULT_RUN_HISTORY, type TableStatus } from '../../parity/status';
@@ -69,8 +71,12 @@ export function register(program: Command): void {
         const store = await openCatalog(o.catalog);
         try {
           const tables = await catalogStatus(store, { table: o.table, runLimit: o.runs });
-          if (o.format === 'json') printJson({ engine: store.dialect, tables });
-          else process.stdout.write(`Catalog engine: ${store.dialect}\n\n${renderStatus(tables)}`);
+          const migration = await latestMigration(store.driver);
+          if (o.format === 'json') printJson({ engine: store.dialect, migration, tables });
+          else {
+            const m = migration === null ? '' : `Catalog migration: ${describeMigration(migration)}\n`;
+            process.stdout.write(`Catalog engine: ${store.dialect}\n${m}\n${renderStatus(tables)}`);
+          }
           return 0;
         } finally {
           await store.close();
