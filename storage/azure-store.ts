@@ -4,6 +4,7 @@
  * Blob endpoint of the same account). Credentials, first match wins: AZURE_STORAGE_CONNECTION_STRING,
  * account key (AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY), SAS (AZURE_STORAGE_SAS_TOKEN), then
  * @azure/identity's DefaultAzureCredential. None of them is ever put in a URI, a log or a message.
+ * The last three reach `https://<account>.blob.core.windows.net`, or AZURE_STORAGE_ENDPOINT.
  * Signed URLs: a service SAS with the account key, a user-delegation SAS with an Entra ID token.
  */
 import {
@@ -57,6 +58,24 @@ const noAccount = (root: string): DeltaSqlError =>
     { file: root },
   );
 
+/**
+ * The account's Blob service URL: AZURE_STORAGE_ENDPOINT when set (a sovereign cloud, a private
+ * endpoint, an emulator such as Azurite: `http://127.0.0.1:10000/devstoreaccount1`), else the
+ * public cloud's. It names a location only: one with a query (a SAS) or a user is refused.
+ */
+function blobEndpoint(account: string, endpoint: string | undefined): string {
+  if (!endpoint) return `https://${account}.blob.core.windows.net`;
+  const u = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (!u || !/^https?:$/.test(u.protocol) || u.search !== '' || u.username !== '' || u.password !== '') {
+    throw new DeltaSqlError(
+      'InvalidArgument',
+      'AZURE_STORAGE_ENDPOINT must be an http(s) Blob service URL without a query or user ' +
+        '(e.g. https://account.blob.core.chinacloudapi.cn)',
+    );
+  }
+  return endpoint.replace(/\/+$/, '');
+}
+
 /** The service client for `loc`, from the first credential source the environment offers. */
 export function azureClientFromEnv(
   loc: AzureLocation,
@@ -76,7 +95,7 @@ export function azureClientFromEnv(
   }
   const account = loc.account ?? env.AZURE_STORAGE_ACCOUNT;
   if (!account) throw noAccount(loc.root);
-  const url = `https://${account}.blob.core.windows.net`;
+  const url = blobEndpoint(account, env.AZURE_STORAGE_ENDPOINT);
   if (env.AZURE_STORAGE_KEY) {
     return new BlobServiceClient(
       url,

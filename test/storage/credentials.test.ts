@@ -65,6 +65,31 @@ describe('azure credential order', () => {
     );
   });
 
+  test('AZURE_STORAGE_ENDPOINT: key and SAS reach another Blob endpoint (Azurite, real I/O); a query in it is refused', async () => {
+    const part = (k: string): string => new RegExp(`${k}=([^;]+)`).exec(AZURE_CONNECTION_STRING)?.[1] ?? '';
+    const endpoint = part('BlobEndpoint');
+    const container = unique('cred-az-ep');
+    await createBucket('azure', container);
+    const loc = parseAzureUri(`az://${container}/t`);
+    const env = { AZURE_STORAGE_ACCOUNT: part('AccountName'), AZURE_STORAGE_ENDPOINT: `${endpoint}/` };
+    const keyed = new AzureStore(
+      loc,
+      azureClientFromEnv(loc, { ...env, AZURE_STORAGE_KEY: part('AccountKey') }),
+    );
+    expect(keyed.root).toBe(`az://${container}/t`);
+    await keyed.put('x', 'via AZURE_STORAGE_ENDPOINT');
+    // A SAS minted by the keyed store reads through the same endpoint.
+    const sas = new URL(await keyed.signedUrl('x', 60)).search;
+    const viaSas = new AzureStore(loc, azureClientFromEnv(loc, { ...env, AZURE_STORAGE_SAS_TOKEN: sas }));
+    expect((await viaSas.get('x')).toString()).toBe('via AZURE_STORAGE_ENDPOINT');
+    const identity = azureClientFromEnv(loc, env);
+    expect([identity.credential instanceof DefaultAzureCredential, identity.url]).toEqual([true, endpoint]);
+    for (const bad of [`${endpoint}?sig=secret`, 'ftp://host/account', 'not a url'])
+      expect(() => azureClientFromEnv(loc, { ...env, AZURE_STORAGE_ENDPOINT: bad })).toThrow(
+        expect.objectContaining({ type: 'InvalidArgument', message: expect.not.stringContaining('secret') }),
+      );
+  });
+
   test('Azurite: with a wrong account key in the environment, the connection string still works', async () => {
     const container = unique('cred-az');
     await createBucket('azure', container);
