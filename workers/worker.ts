@@ -22,6 +22,8 @@ export interface ImportWorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long in-flight activities may finish after SIGTERM/SIGINT before they are cancelled. */
   shutdownGraceTime?: string;
+  /** A workflow bundle built from the current sources (tests share one instead of bundling per worker). */
+  workflowBundlePath?: string;
 }
 
 let runtimeInstalled = false;
@@ -73,10 +75,9 @@ export async function createImportWorker(
 ): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const owned = opts.deps ? null : defaultDeps();
   const deps = opts.deps ?? owned!;
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = fs.existsSync(
-    WORKFLOW_BUNDLE_PATH,
-  )
-    ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
+  const bundle = opts.workflowBundlePath ?? WORKFLOW_BUNDLE_PATH;
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = fs.existsSync(bundle)
+    ? { workflowBundle: { codePath: bundle } }
     : { workflowsPath: require.resolve('../workflows') };
   const worker = await Worker.create({
     connection: opts.connection,

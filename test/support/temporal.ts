@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readEnv, type DeltaSqlEnv } from '../../common/config';
 import { createImportWorker } from '../../workers/worker';
 import { TEMPORAL_ADDRESS } from './env';
+import { sharedWorkflowBundle } from './workflow-bundle';
 
 let runtimeReady = false;
 function quietRuntime(): void {
@@ -47,6 +48,7 @@ export async function temporalHarness(address = TEMPORAL_ADDRESS): Promise<Tempo
         connection: native,
         namespace: 'default',
         taskQueue,
+        workflowBundlePath: await sharedWorkflowBundle(),
       });
       try {
         return await worker.runUntil(fn());
