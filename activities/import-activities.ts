@@ -11,7 +11,8 @@ import type { Commit, LogAction } from '../delta/actions';
 import { recordListedCheckpoints } from '../catalog/source-checkpoints';
 import { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { CatalogStore, PreparedVersions, RunStatus } from '../catalog/store';
-import type { CheckpointRef, DeltaTable } from '../delta/table';
+import { isStreamed, type StreamedCommit } from '../delta/commit-stream';
+import { STREAM_COMMIT_BYTES, type CheckpointRef, type DeltaTable } from '../delta/table';
 import { checkedCheckpoint } from '../delta/table-features';
 import type { ImportInput, ImportPlan, RangeResult, ValidationResult } from '../workflows/types';
 import type { ActivityDeps } from './deps';
@@ -187,9 +188,9 @@ export function createImportActivities(deps: ActivityDeps) {
         // it is whole: it is written before the error is rethrown, so a partial import is kept and
         // the next import resumes at the bad version (seed 001: "partial import is valid").
         let readFailure: { error: unknown } | null = null;
-        async function* readable(): AsyncGenerator<Commit> {
+        async function* readable(): AsyncGenerator<Commit | StreamedCommit> {
           try {
-            yield* table.commits(start, args.to);
+            yield* table.commits(start, args.to, { streamAbove: STREAM_COMMIT_BYTES });
           } catch (e) {
             readFailure = { error: e };
           }
@@ -197,6 +198,23 @@ export function createImportActivities(deps: ActivityDeps) {
         try {
           for await (const commit of readable()) {
             if (ctx.cancellationSignal.aborted) break;
+            if (isStreamed(commit)) {
+              // Too large to hold: the batch so far lands first, then this version alone, streamed
+              // in bounded chunks inside its own transaction.
+              await submit(batch);
+              batch = [];
+              batchActions = 0;
+              batchChars = 0;
+              if (inflight) await inflight;
+              inflight = null;
+              const w = await store.writeVersionStream(args.tableId, heartbeatingStream(commit));
+              result.versionsWritten += w.versionsWritten;
+              result.versionsSkipped += w.versionsSkipped;
+              addCounts(result.counts, w.counts);
+              result.lastVersion = commit.version;
+              ctx.heartbeat({ lastVersion: result.lastVersion });
+              continue;
+            }
             batch.push(commit);
             batchActions += commit.actions.length;
             for (const a of commit.actions) batchChars += a.raw.length;
@@ -290,6 +308,23 @@ async function checkpointVersionTimestamp(table: DeltaTable, ref: CheckpointRef)
     if (!(e instanceof DeltaSqlError && (e.type === 'LogGap' || e.type === 'VersionNotFound'))) throw e;
   }
   return ref.files[0].lastModified;
+}
+
+/** A streamed version's actions with progress heartbeats, ended by a cancellation the heartbeats deliver. */
+function heartbeatingStream(commit: StreamedCommit): StreamedCommit {
+  const ctx = Context.current();
+  const actions = commit.actions;
+  async function* beating(): AsyncGenerator<LogAction> {
+    let n = 0;
+    for await (const a of actions) {
+      if (++n % HEARTBEAT_EVERY_ROWS === 0) {
+        if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
+        ctx.heartbeat({ version: commit.version, rows: n });
+      }
+      yield a;
+    }
+  }
+  return { ...commit, actions: { [Symbol.asyncIterator]: beating } };
 }
 
 async function* heartbeating(actions: AsyncIterable<LogAction>, version: number): AsyncIterable<LogAction> {

@@ -4,7 +4,7 @@
  */
 import { DeltaSqlError } from '../common/errors';
 import type { CatalogTable } from '../catalog/store';
-import type { DeltaTable } from '../delta/table';
+import { STREAM_COMMIT_BYTES, type DeltaTable } from '../delta/table';
 import type { ImportMode } from '../workflows/types';
 
 export interface StartPoint {
@@ -102,7 +102,8 @@ export async function planStart(
 /** Resuming needs the very next commit; if log cleanup removed it, say how to recover. */
 async function assertCommitPresent(table: DeltaTable, version: number, lastImported: number): Promise<void> {
   try {
-    for await (const _ of table.commits(version, version)) break;
+    // Present is enough: a commit too large to hold is not read (streamAbove).
+    for await (const _ of table.commits(version, version, { streamAbove: STREAM_COMMIT_BYTES })) break;
   } catch (e) {
     if (e instanceof DeltaSqlError && ['LogGap', 'VersionNotFound', 'StorageError'].includes(e.type)) {
       if (e.type === 'StorageError' && !/not ?found|NoSuchKey|ENOENT/i.test(e.message)) throw e;

@@ -3,6 +3,7 @@
  * this class wires the shared modules (tables, writer, snapshot reader, runs) together.
  */
 import type { Commit, LogAction } from '../delta/actions';
+import type { StreamedCommit } from '../delta/commit-stream';
 import type { SnapshotJson } from '../delta/snapshot-json';
 import { readFileList } from './file-list';
 import { runMigrations } from './migrations';
@@ -24,6 +25,7 @@ import type {
 } from './store';
 import { assertMirror, readMode, type TableModeState } from './commit/table-mode';
 import * as tables from './tables';
+import { writeVersionStream } from './version-stream';
 import * as writer from './writer';
 
 export class SqlCatalogStore implements CatalogStore {
@@ -51,6 +53,12 @@ export class SqlCatalogStore implements CatalogStore {
     return this.driver.transaction(async (tx) => {
       await assertMirror(tx, tableId);
       return writer.writeVersions(tx, tableId, commits);
+    });
+  }
+  writeVersionStream(tableId: string, commit: StreamedCommit): Promise<WriteResult> {
+    return this.driver.transaction(async (tx) => {
+      await assertMirror(tx, tableId);
+      return writeVersionStream(tx, tableId, commit);
     });
   }
   writeBaseline(

@@ -8,6 +8,7 @@
  */
 import type { ActionCounts, Commit, LogAction } from '../delta/actions';
 import type { RawCommit } from '../delta/commit-framing';
+import type { StreamedCommit } from '../delta/commit-stream';
 import type { SnapshotJson } from '../delta/snapshot-json';
 import type { SqlDialect } from './sql';
 import type { PreparedVersions } from './writer';
@@ -92,6 +93,11 @@ export interface CatalogStore {
   prepareVersions(tableId: string, commits: readonly Commit[]): PreparedVersions;
   /** Write whole commits (or prepared ones); each version atomic and idempotent (see file comment). */
   writeVersions(tableId: string, commits: readonly Commit[] | PreparedVersions): Promise<WriteResult>;
+  /**
+   * Write one version too large to hold in memory, streaming its actions in bounded chunks; as
+   * atomic and idempotent as `writeVersions` (catalog/version-stream.ts).
+   */
+  writeVersionStream(tableId: string, commit: StreamedCommit): Promise<WriteResult>;
   /**
    * Store a checkpoint's state as the table's first version (checkpoint-first import). Streams the
    * actions; all-or-nothing. Records that versions before it are not present.

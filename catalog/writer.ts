@@ -27,7 +27,11 @@ function addCounts(into: ActionCounts, c: ActionCounts): void {
 }
 
 /** Write drained rows: close older validity ranges first, then bulk-append. Never mutates them. */
-async function writeRows(tx: SqlDriver, tableId: string, { rows, touches }: DrainedBuffer): Promise<void> {
+export async function writeRows(
+  tx: SqlDriver,
+  tableId: string,
+  { rows, touches }: DrainedBuffer,
+): Promise<void> {
   for (const [table, list] of touches) {
     if (list.length > 0) {
       const v = VALIDITY[table];

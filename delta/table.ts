@@ -11,6 +11,7 @@ import type { Commit, LogAction } from './actions';
 import { readCheckpoint } from './checkpoint-reader';
 import { type RawCommit, wholeFileRaw } from './commit-framing';
 import { parseCommit, parseCommitFile, streamCommit } from './commit-reader';
+import { type StreamedCommit, streamedCommit } from './commit-stream';
 import { byteChunks } from './line-reader';
 import { readCrc } from './crc';
 import { readHistory, versionAtTimestamp } from './history';
@@ -167,7 +168,17 @@ export class DeltaTable {
     });
   }
 
-  async *commits(from: number, to: number): AsyncIterable<Commit> {
+  /**
+   * Commits `from..to` in order. With `streamAbove`, a commit file larger than that many bytes is
+   * not read here but yielded as a StreamedCommit whose actions the caller streams (the import).
+   */
+  commits(from: number, to: number): AsyncIterable<Commit>;
+  commits(from: number, to: number, opts: { streamAbove: number }): AsyncIterable<Commit | StreamedCommit>;
+  async *commits(
+    from: number,
+    to: number,
+    opts?: { streamAbove: number },
+  ): AsyncIterable<Commit | StreamedCommit> {
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from) {
       throw new DeltaSqlError('InvalidArgument', `invalid commit range ${from}..${to} for ${this.root}`);
     }
@@ -189,38 +200,75 @@ export class DeltaTable {
     const missing: number[] = [];
     for (let v = from; v <= to; v++) if (!listing.commits.has(v)) missing.push(v);
     if (missing.length > 0) throw logGap(missing, displayPath(this.root, commitPath(missing[0])));
-    const range = function* (): Generator<{ version: number; meta: ObjectMeta }> {
-      for (let v = from; v <= to; v++) yield { version: v, meta: listing.commits.get(v) as ObjectMeta };
-    };
     let ict: IctConfig | null = null;
-    for await (const c of this.fetchCommits(range())) {
-      for (const a of c.actions) {
-        if (a.type === 'protocol') checkReaderProtocol(a.body, displayPath(this.root, c.meta.path));
+    const streamAbove = opts?.streamAbove ?? Number.POSITIVE_INFINITY;
+    // Small commits are fetched ahead in parallel; a large one is left to its consumer's stream.
+    const fetchable = function* (): Generator<{ version: number; meta: ObjectMeta }> {
+      for (let v = from; v <= to; v++) {
+        const meta = listing.commits.get(v) as ObjectMeta;
+        if (meta.size <= streamAbove) yield { version: v, meta };
       }
-      const m = metadataIn(c.actions);
-      if (m) ict = ictConfig(m);
-      yield {
-        version: c.version,
-        timestamp: commitTimestamp(c.version, c.actions, c.meta.lastModified, ict),
-        file: c.meta.path,
-        actions: c.actions,
-        raw: c.raw,
-        root: this.root,
-      };
+    };
+    const fetched = this.fetchCommits(fetchable());
+    try {
+      for (let v = from; v <= to; v++) {
+        const meta = listing.commits.get(v) as ObjectMeta;
+        if (meta.size > streamAbove) {
+          const s = this.streamedCommit(v, meta, ict);
+          yield s;
+          const m = s.metadata();
+          if (m) ict = ictConfig(m);
+          continue;
+        }
+        const next = await fetched.next();
+        if (next.done) throw new Error(`commit ${v} of ${this.root} was not fetched`);
+        const c = next.value;
+        for (const a of c.actions) {
+          if (a.type === 'protocol') checkReaderProtocol(a.body, displayPath(this.root, c.meta.path));
+        }
+        const m = metadataIn(c.actions);
+        if (m) ict = ictConfig(m);
+        yield {
+          version: c.version,
+          timestamp: commitTimestamp(c.version, c.actions, c.meta.lastModified, ict),
+          file: c.meta.path,
+          actions: c.actions,
+          raw: c.raw,
+          root: this.root,
+        };
+      }
+    } finally {
+      await fetched.return(undefined);
     }
   }
 
-  /** The actions of one commit file, streamed through ranged reads (any size, bounded memory). */
-  streamCommitActions(meta: ObjectMeta): AsyncGenerator<LogAction> {
-    const file = displayPath(this.root, meta.path);
+  /** A commit file's bytes through ranged reads (whole when the store has none). */
+  private commitChunks(meta: ObjectMeta): AsyncGenerator<Buffer> {
     const getRange = this.store.getRange?.bind(this.store);
     const store = this.store;
-    const chunks = getRange
+    return getRange
       ? byteChunks((start, end) => getRange(meta.path, start, end), meta.size)
       : (async function* (): AsyncGenerator<Buffer> {
           yield await store.get(meta.path);
         })();
-    return streamCommit(chunks, file);
+  }
+
+  /** The actions of one commit file, streamed through ranged reads (any size, bounded memory). */
+  streamCommitActions(meta: ObjectMeta): AsyncGenerator<LogAction> {
+    return streamCommit(this.commitChunks(meta), displayPath(this.root, meta.path));
+  }
+
+  private streamedCommit(version: number, meta: ObjectMeta, ict: IctConfig | null): StreamedCommit {
+    return streamedCommit({
+      version,
+      file: meta.path,
+      displayFile: displayPath(this.root, meta.path),
+      root: this.root,
+      size: meta.size,
+      mtime: meta.lastModified,
+      ict,
+      chunks: () => this.commitChunks(meta),
+    });
   }
 
   /**
