@@ -3,7 +3,8 @@
  * [--strategy direct|blue-green] [--incremental] [--parallelism N] [--batch-size N]
  * [--log-diff all-versions|latest|off] [--cleanup]`: move Delta tables from one catalog engine
  * to another through the catalogMigrateWorkflow (one child per table), then validate each. The
- * dry run reads both sides and writes nothing. Blue-green loads a staging area and switches it
+ * dry run reads both sides and writes nothing; a real run first checks that both engines answer
+ * and the target accepts writes (catalog/migrate/preflight.ts). Blue-green loads a staging area and switches it
  * live; `--cleanup` (alone: `--to URL --cleanup`) drops the `<name>_old` a switch kept.
  * Passwords stay in this process (only stripped URLs enter the workflow). Registers the
  * `catalog` command group (with `compare`).
@@ -13,6 +14,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { blueGreenUrls, cleanupOld } from '../../catalog/migrate/blue-green';
 import { dryRun, type DryRunTable } from '../../catalog/migrate/plan';
+import { preflightMigration } from '../../catalog/migrate/preflight';
 import { describeMigration, type MigrationState } from '../../catalog/migrate/state';
 import { DeltaSqlError } from '../../common/errors';
 import { readEnv } from '../../common/config';
@@ -167,6 +169,8 @@ export function register(program: Command): void {
           else process.stdout.write(formatDryRun(d.tables, d.resumes) + '\n');
           return 0;
         }
+        // Unreachable engines and missing permissions: refused here, before the workflow starts.
+        await preflightMigration(o.from, o.strategy === 'blue-green' ? blueGreenUrls(o.to).staging : o.to);
         const r = await runMigration({ ...o, from: o.from }, json);
         const cleanedUp = o.cleanup && r.switched ? await cleanupOld(o.to) : undefined;
         if (json) printJson(cleanedUp === undefined ? r : { ...r, cleanedUp });
