@@ -49,6 +49,7 @@ export async function startRun(
   db: SqlDriver,
   run: Omit<ImportRun, 'finishedAt' | 'status'> & { status?: ImportRun['status'] },
 ): Promise<void> {
+  await closeAbandoned(db, run.tableId, run.runId);
   await db.query(
     `INSERT INTO {T:dl_import_runs} (run_id, table_id, workflow_id, temporal_run_id, mode, status, started_at, from_version, to_version, versions_imported, counts, validation, error)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -70,6 +71,40 @@ export async function startRun(
   );
 }
 
+/** Why an abandoned run (closeAbandoned) is marked failed. */
+export const ABANDONED_ERROR =
+  'abandoned: the run ended without recording its outcome (e.g. the catalog stayed unavailable)';
+
+/**
+ * Runs of the table still `running` when a new one starts are over: one writer per table (the fixed
+ * import workflow id), so their workflow ended without recording how, e.g. it gave up on a catalog
+ * that stayed away (`--catalog-timeout`) and could not write its own end. Close them as failed,
+ * with what each imported (up to the next one's first version), so no run shows `running` forever.
+ */
+async function closeAbandoned(db: SqlDriver, tableId: string, runId: string): Promise<void> {
+  const rows = await db.query(
+    `SELECT run_id, from_version FROM {T:dl_import_runs} WHERE table_id = ? AND status = 'running' AND run_id <> ? ORDER BY started_at`,
+    [tableId, runId],
+  );
+  for (const [i, r] of rows.entries()) {
+    const from = r.from_version === null || r.from_version === undefined ? null : Number(r.from_version);
+    const next = rows[i + 1]?.from_version;
+    const below = next === null || next === undefined ? undefined : Number(next);
+    const derived =
+      from === null ? { versionsImported: 0, counts: emptyCounts() } : await tally(db, tableId, from, below);
+    await db.query(
+      `UPDATE {T:dl_import_runs} SET status = 'failed', finished_at = ?, versions_imported = ?, counts = ?, error = ? WHERE run_id = ?`,
+      [
+        Date.now(),
+        derived.versionsImported,
+        JSON.stringify(derived.counts),
+        ABANDONED_ERROR,
+        String(r.run_id),
+      ],
+    );
+  }
+}
+
 /** Versions whose per-version counts are summed per statement (bounded memory on 100k versions). */
 const TALLY_WINDOW = 10_000;
 
@@ -86,18 +121,19 @@ async function tally(
   db: SqlDriver,
   tableId: string,
   fromVersion: number,
+  below?: number,
 ): Promise<{ versionsImported: number; counts: ActionCounts }> {
   const counts = emptyCounts();
   const [span] = await db.query(
-    `SELECT COUNT(*) AS n, MAX(version) AS hi FROM {T:dl_table_versions} WHERE table_id = ? AND version >= ?`,
-    [tableId, fromVersion],
+    `SELECT COUNT(*) AS n, MAX(version) AS hi FROM {T:dl_table_versions} WHERE table_id = ? AND version >= ?${below === undefined ? '' : ' AND version < ?'}`,
+    below === undefined ? [tableId, fromVersion] : [tableId, fromVersion, below],
   );
   const versionsImported = Number(span?.n ?? 0);
   const hi = span?.hi === null || span?.hi === undefined ? fromVersion - 1 : Number(span.hi);
   for (let lo = fromVersion; lo <= hi; lo += TALLY_WINDOW) {
     const rows = await db.query(
       `SELECT counts FROM {T:dl_table_versions} WHERE table_id = ? AND version >= ? AND version < ?`,
-      [tableId, lo, lo + TALLY_WINDOW],
+      [tableId, lo, Math.min(lo + TALLY_WINDOW, hi + 1)],
     );
     for (const r of rows) addCounts(counts, CountsSchema.parse(JSON.parse(String(r.counts))));
   }

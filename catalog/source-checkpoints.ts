@@ -21,7 +21,9 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
  * commit, so after the range that imported that commit), which keeps it one listing of the tail,
  * never of the whole history. A table imported before migration 6 (nothing recorded) starts being
  * recorded only with an import that begins at its first version: a later range cannot tell which
- * checkpoints the earlier versions had, and "unknown" must stay distinguishable from "none".
+ * checkpoints the earlier versions had, and "unknown" must stay distinguishable from "none". A
+ * table created since starts at -1 (tables.ts), so an import resumed after its first range was cut
+ * still records from the first version.
  * Idempotent: a retried range records the same values.
  */
 export async function recordListedCheckpoints(
@@ -39,7 +41,7 @@ export async function recordListedCheckpoints(
   const listed = numOrNull(t[0].listed);
   const first = numOrNull(t[0].first) ?? 0;
   if (listed === null && from > first) return;
-  const start = listed === null ? from : Math.min(listed, from);
+  const start = Math.max(first, listed === null ? from : Math.min(listed, from));
   if (to < start) return;
   const listing = await listLog(source, start);
   await db.transaction(async (tx) => {

@@ -67,12 +67,12 @@ export async function ensureTable(
       (opts.name ? await findTable(tx, opts.name) : null);
     if (existing) return existing;
     const tableId = opts.tableId ?? randomUUID();
-    await tx.query(`INSERT INTO {T:dl_tables} (table_id, name, location, created_at) VALUES (?, ?, ?, ?)`, [
-      tableId,
-      opts.name ?? opts.location,
-      opts.location,
-      Date.now(),
-    ]);
+    // A new table's source-checkpoint record is complete "up to -1" (nothing yet), unlike a table
+    // imported before migration 6 (NULL): an import resumed after a cut first range still records.
+    await tx.query(
+      `INSERT INTO {T:dl_tables} (table_id, name, location, created_at, checkpoints_listed_version) VALUES (?, ?, ?, ?, ?)`,
+      [tableId, opts.name ?? opts.location, opts.location, Date.now(), -1],
+    );
     return requireTable(tx, tableId);
   });
 }

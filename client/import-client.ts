@@ -98,7 +98,8 @@ export async function startImport(
 
 /**
  * Wait for the result while feeding the progress view from the `progress` query. While planning,
- * the pending `checkCatalog` activity tells whether (and why) the workflow waits for the catalog.
+ * the pending `checkCatalog` activity tells whether (and why) the workflow waits for the catalog;
+ * later the query itself does (`catalogWait`, a catalog gone mid-import).
  */
 export async function awaitImport(
   started: StartedImport,
@@ -110,7 +111,11 @@ export async function awaitImport(
     while (!finished) {
       try {
         const p = await started.handle.query(progressQuery);
-        const waiting = p.phase === 'planning' && view ? await catalogWait(started, catalogDisplay) : null;
+        const waiting = p.catalogWait
+          ? waitingLine(catalogDisplay, p.catalogWait.message, p.catalogWait.attempt)
+          : p.phase === 'planning' && view
+            ? await catalogWait(started, catalogDisplay)
+            : null;
         if (waiting) view?.status(waiting);
         else view?.update(p);
       } catch {
@@ -151,6 +156,10 @@ export async function catalogWait(started: StartedImport, catalogDisplay: string
   const attempt = pending?.attempt ?? 0;
   const message = pending?.lastFailure?.message;
   if (!message || attempt < 2) return null;
+  return waitingLine(catalogDisplay, message, attempt);
+}
+
+function waitingLine(catalogDisplay: string, message: string, attempt: number): string {
   return `waiting for catalog ${catalogDisplay}: ${unavailableReason(message)} (attempt ${attempt}, retrying)`;
 }
 
@@ -160,6 +169,7 @@ const REASONS: [RegExp, string][] = [
   [/ENETUNREACH/, 'network unreachable'],
   [/ENOTFOUND|EAI_AGAIN/, 'host not found'],
   [/ETIMEDOUT|timeout/i, 'connection timed out'],
+  [/ECONNRESET|Connection terminated|not queryable/, 'connection lost'],
 ];
 
 function unavailableReason(message: string): string {

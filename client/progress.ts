@@ -36,7 +36,9 @@ export function progressView(stream: NodeJS.WriteStream = process.stderr): Progr
     let startedBar = false;
     let shown = '';
     const status = (line: string): void => {
-      if (startedBar || line === shown) return;
+      // Mid-import (the bar is up) the waiting line takes the bar's phase place: still one line.
+      if (startedBar) return void bar.update({ phase: line });
+      if (line === shown) return;
       shown = line;
       stream.write(`\r\x1b[K${line}`); // one line, rewritten in place
     };

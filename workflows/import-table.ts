@@ -24,6 +24,12 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { addCounts, emptyCounts, totalActions, type ActionCounts } from '../delta/action-counts';
+import {
+  CATALOG_BOUNDED_RETRY,
+  DEFAULT_CATALOG_TIMEOUT_MS,
+  isCatalogGiveUp,
+  withCatalogWait,
+} from './catalog-wait';
 import { ACTIVITY_RETRY } from './retry';
 import { SA_IMPORTED_VERSION, SA_PHASE, SA_TABLE, SA_TARGET_VERSION } from './search-attributes';
 import type {
@@ -38,8 +44,7 @@ import type {
 type Activities = ReturnType<typeof createActivities>;
 
 const short = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: ACTIVITY_RETRY });
-/** Default of `--catalog-timeout`: how long an unreachable catalog is waited for. */
-export const DEFAULT_CATALOG_TIMEOUT_MS = 2 * 60_000;
+const shortBounded = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: CATALOG_BOUNDED_RETRY });
 const DEFAULT_HEARTBEAT_TIMEOUT = '60s';
 /** One catalog connection attempt (connect timeout is 10 s) and the longest pause between attempts. */
 const CATALOG_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -71,11 +76,25 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
     continuedAsNew: carry?.continuedAsNew ?? 0,
   };
   setHandler(progressQuery, () => progress);
-  const long = proxyActivities<Activities>({
+  const longOptions = {
     startToCloseTimeout: '2h',
     heartbeatTimeout: (input.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration,
-    retry: ACTIVITY_RETRY,
-  });
+  } as const;
+  const timeoutMs = input.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS;
+  /**
+   * Every activity after the first check touches the catalog. With the patch, a catalog that goes
+   * away mid-import is waited for `--catalog-timeout` (catalog-wait.ts), shown in the progress
+   * query, and then fails the import; before it, CatalogUnavailable was retried without end.
+   */
+  let bounded = false;
+  let long = proxyActivities<Activities>({ ...longOptions, retry: ACTIVITY_RETRY });
+  let acts = short;
+  const catalogCall = <T>(attempt: () => Promise<T>, budgetMs = timeoutMs): Promise<T> =>
+    bounded
+      ? withCatalogWait(budgetMs, attempt, (wait) => {
+          progress.catalogWait = wait;
+        })
+      : attempt();
   const setPhase = (phase: Phase): void => {
     progress.phase = phase;
     upsertSearchAttributes([{ key: SA_PHASE, value: phase }]);
@@ -84,8 +103,14 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
 
   try {
     if (!carry && patched('bounded-catalog-wait')) await waitForCatalog(input);
+    if (patched('bounded-catalog-activities')) {
+      bounded = true;
+      long = proxyActivities<Activities>({ ...longOptions, retry: CATALOG_BOUNDED_RETRY });
+      acts = shortBounded;
+    }
     const plan =
-      carry?.plan ?? (await short.planImport(input, workflowInfo().workflowId, workflowInfo().runId));
+      carry?.plan ??
+      (await catalogCall(() => acts.planImport(input, workflowInfo().workflowId, workflowInfo().runId)));
     Object.assign(progress, {
       tableId: plan.tableId,
       startVersion: plan.startVersion,
@@ -101,17 +126,17 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
 
     if (!baselineDone && plan.baselineVersion !== null) {
       setPhase('checkpoint');
-      const r = await long.loadCheckpoint.executeWithOptions(
-        { summary: `checkpoint at version ${plan.baselineVersion}` },
-        [
+      const version = plan.baselineVersion;
+      const r = await catalogCall(() =>
+        long.loadCheckpoint.executeWithOptions({ summary: `checkpoint at version ${version}` }, [
           {
             source: input.source,
             catalog: input.catalog,
             tableId: plan.tableId,
-            version: plan.baselineVersion,
+            version,
             batchSize: input.batchSize,
           },
-        ],
+        ]),
       );
       record(progress, r.counts, r.versionsWritten, r.lastVersion);
       next = plan.baselineVersion + 1;
@@ -122,16 +147,19 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
     let rangeVersions = INITIAL_RANGE_VERSIONS;
     while (next <= plan.targetVersion) {
       const to = Math.min(plan.targetVersion, next + rangeVersions - 1);
-      const r = await long.importRange.executeWithOptions({ summary: `versions ${next}–${to}` }, [
-        {
-          source: input.source,
-          catalog: input.catalog,
-          tableId: plan.tableId,
-          from: next,
-          to,
-          batchSize: input.batchSize,
-        },
-      ]);
+      const from = next;
+      const r = await catalogCall(() =>
+        long.importRange.executeWithOptions({ summary: `versions ${from}–${to}` }, [
+          {
+            source: input.source,
+            catalog: input.catalog,
+            tableId: plan.tableId,
+            from,
+            to,
+            batchSize: input.batchSize,
+          },
+        ]),
+      );
       record(progress, r.counts, r.versionsWritten, r.lastVersion);
       const actions = totalActions(r.counts);
       const perVersion = Math.max(1, actions / Math.max(1, r.lastVersion - r.firstVersion + 1));
@@ -160,38 +188,41 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
     if (!input.skipValidation) {
       const optimizing =
         totalActions(progress.counts) >= OPTIMIZE_MIN_ACTIONS && patched('optimize-catalog')
-          ? long.optimizeCatalog.executeWithOptions({ summary: 'optimize catalog (VACUUM ANALYZE)' }, [
-              { catalog: input.catalog },
-            ])
+          ? catalogCall(() =>
+              long.optimizeCatalog.executeWithOptions({ summary: 'optimize catalog (VACUUM ANALYZE)' }, [
+                { catalog: input.catalog },
+              ]),
+            )
           : null;
       // Awaited after validation; until then a failure must not count as unhandled.
       optimizing?.catch(() => undefined);
       setPhase('validating');
-      validation = await long.validateImport.executeWithOptions(
-        { summary: `validate version ${plan.targetVersion}` },
-        [
+      validation = await catalogCall(() =>
+        long.validateImport.executeWithOptions({ summary: `validate version ${plan.targetVersion}` }, [
           {
             source: input.source,
             catalog: input.catalog,
             tableId: plan.tableId,
             version: plan.targetVersion,
           },
-        ],
+        ]),
       );
       await optimizing;
       progress.notes = [...progress.notes, ...validation.lines];
     }
     const passed = validation === null || validation.passed;
-    await short.finishRun({
-      catalog: input.catalog,
-      runId: input.runId,
-      status: passed ? 'completed' : 'failed',
-      toVersion: plan.targetVersion,
-      versionsImported: progress.versionsImported,
-      counts: progress.counts,
-      validation: validation === null ? 'SKIPPED' : passed ? 'PASSED' : 'FAILED',
-      error: passed ? null : 'validation failed',
-    });
+    await catalogCall(() =>
+      acts.finishRun({
+        catalog: input.catalog,
+        runId: input.runId,
+        status: passed ? 'completed' : 'failed',
+        toVersion: plan.targetVersion,
+        versionsImported: progress.versionsImported,
+        counts: progress.counts,
+        validation: validation === null ? 'SKIPPED' : passed ? 'PASSED' : 'FAILED',
+        error: passed ? null : 'validation failed',
+      }),
+    );
     setPhase(passed ? 'done' : 'failed');
     if (!passed) {
       throw ApplicationFailure.nonRetryable(
@@ -217,9 +248,11 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
       progress.phase = 'failed';
       upsertSearchAttributes([{ key: SA_PHASE, value: 'failed' }]);
       // The audit row exists only once planning succeeded (planImport writes it last).
+      // Bounded, the audit write is tried once after giving up on the catalog, and its own
+      // failure never hides the import's error.
       if (progress.tableId !== null) {
-        await CancellationScope.nonCancellable(() =>
-          short.finishRun({
+        const finish = (): Promise<void> =>
+          acts.finishRun({
             catalog: input.catalog,
             runId: input.runId,
             status: isCancellation(err) ? 'cancelled' : 'failed',
@@ -228,7 +261,11 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
             counts: progress.counts,
             validation: null,
             error: describe(err),
-          }),
+          });
+        await CancellationScope.nonCancellable(() =>
+          bounded
+            ? catalogCall(finish, isCatalogGiveUp(err) ? 0 : timeoutMs).catch(() => undefined)
+            : finish(),
         );
       }
     }

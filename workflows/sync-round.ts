@@ -10,15 +10,14 @@ import {
   ParentClosePolicy,
   TemporalFailure,
   executeChild,
-  isCancellation,
   proxyLocalActivities,
-  sleep,
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
-import { DEFAULT_CATALOG_TIMEOUT_MS, importTableWorkflow } from './import-table';
+import { DEFAULT_CATALOG_TIMEOUT_MS, retryBounded } from './catalog-wait';
+import { importTableWorkflow } from './import-table';
 import { ACTIVITY_RETRY } from './retry';
 import { SA_IMPORTED_VERSION, SA_LAG_SECONDS, SA_TABLE } from './search-attributes';
 import { hasNewVersions, type PollResult, type SyncInput, type WallLag } from './sync-types';
@@ -29,10 +28,6 @@ type Activities = ReturnType<typeof createActivities>;
 /** Samples kept for the wall-clock lag percentiles (bounded: carried across continue-as-new). */
 export const WALL_LAG_WINDOW = 100;
 const MS_PER_SECOND = 1000;
-
-/** Pauses between poll attempts while the catalog (or the store) is away: 0.5 s doubling to 5 s. */
-const POLL_RETRY_FIRST_MS = 500;
-const POLL_RETRY_MAX_MS = 5_000;
 
 /** One poll attempt: the workflow itself retries it (below), so the retry is bounded in time. */
 const once = proxyLocalActivities<Activities>({
@@ -47,53 +42,25 @@ export const BUSY = 'busy' as const;
  * new or the window ends (a long poll): sub-second polling without a workflow timer per look,
  * whose firing the server rounds to about a second, and one history marker per window.
  *
- * A failed look is retried with backoff, pausing `catalogTimeoutMs` in all at most (default 2
- * minutes, `--catalog-timeout`; counted from the pauses, not the clock, which local activities
- * make differ between a run and its replay), then the round fails with the last attempt's typed error (e.g.
+ * A failed look is retried by the bounded wait of catalog-wait.ts (`catalogTimeoutMs` in all,
+ * `--catalog-timeout`), then the round fails with the last attempt's typed error (e.g.
  * CatalogUnavailable, StorageError), so a dead catalog closes the follow workflow instead of being
  * retried forever. The loop is workflow code, not the local activity's own retry policy: the SDK
  * does not bound a local activity's retries by its schedule-to-close timeout while the workflow
  * task is heartbeated (observed: 55 attempts past a 6 s bound). Non-retryable errors fail at once.
  */
 export async function poll(input: SyncInput, waitMs = 0, intervalMs = 0): Promise<PollResult> {
-  const timeoutMs = input.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS;
-  let waited = 0;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await once.pollLog({
+  return retryBounded(
+    () =>
+      once.pollLog({
         source: input.source,
         catalog: input.catalog,
         name: input.name,
         waitMs,
         intervalMs,
-      });
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const app = innermostApplicationFailure(err);
-      if (app?.nonRetryable) throw err;
-      const pause = Math.min(POLL_RETRY_FIRST_MS * 2 ** (attempt - 1), POLL_RETRY_MAX_MS);
-      if (waited + pause > timeoutMs) {
-        throw ApplicationFailure.nonRetryable(
-          `gave up after ${Math.round(timeoutMs / 1000)}s: ${app?.message ?? describe(err)}`,
-          app?.type ?? 'CatalogUnavailable',
-        );
-      }
-      await sleep(pause);
-      waited += pause;
-    }
-  }
-}
-
-function innermostApplicationFailure(err: unknown): ApplicationFailure | null {
-  for (let cur: unknown = err; cur instanceof Error; cur = cur.cause) {
-    if (cur instanceof ApplicationFailure) return cur;
-  }
-  return null;
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
+      }),
+    { timeoutMs: input.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS, retryable: () => true },
+  );
 }
 
 export { hasNewVersions };

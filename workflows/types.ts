@@ -3,6 +3,7 @@
  * payload and history limits): URIs, ids, version numbers and counts — never file lists.
  */
 import type { ActionCounts } from '../delta/action-counts';
+import type { CatalogWait } from './catalog-wait';
 
 export type ImportMode = 'full-history' | 'checkpoint-only';
 
@@ -53,6 +54,8 @@ export interface ImportProgress {
   counts: ActionCounts;
   notes: string[];
   continuedAsNew: number;
+  /** Set while the catalog is away mid-import and waited for (`--catalog-timeout`). */
+  catalogWait?: CatalogWait | null;
 }
 
 export interface RangeResult {

@@ -6,7 +6,6 @@
  * poll (a closed port) and in the middle of following (the relay goes away after a round).
  */
 import { randomUUID } from 'node:crypto';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { unwrapFailure } from '../../client/import-client';
@@ -14,6 +13,7 @@ import { followStatus, followWorkflowId, startFollow, syncInput } from '../../cl
 import { DeltaSqlError } from '../../common/errors';
 import { PG_URL } from '../support/env';
 import { runCli } from '../support/run-cli';
+import { relayTo } from '../support/tcp-relay';
 import { integrationSuite } from '../support/suite';
 import { liveTable, waitFor, waitForVersion } from '../sync/helpers';
 
@@ -28,31 +28,6 @@ function catalogAt(port: number, schema: string): string {
   u.port = String(port);
   u.searchParams.set('schema', schema);
   return u.href;
-}
-
-/** A TCP relay to PostgreSQL that can be shut: afterwards its port refuses connections. */
-async function relay(): Promise<{ port: number; close(): Promise<void> }> {
-  const target = new URL(PG_URL);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        for (const s of sockets) s.destroy();
-      }),
-  };
 }
 
 beforeAll(() => {
@@ -95,7 +70,7 @@ test('sync follow on a closed port gives up after --catalog-timeout: exit 1, Cat
 
 test('a catalog that dies while following fails the follow workflow within the timeout', async () => {
   const dir = await liveTable(path.join(suite.tmp, 'live'), 4);
-  const pg = await relay();
+  const pg = await relayTo(PG_URL);
   const schema = `hangs_follow_${randomUUID().slice(0, 8)}`;
   const input = syncInput({ source: dir, catalog: catalogAt(pg.port, schema), catalogTimeoutMs: 3_000 });
   const store = await suite.open(`${PG_URL}?schema=${schema}`);
