@@ -36,6 +36,8 @@ export interface ExportCheckpointArgs {
   tableId: string;
   version: number;
   overwrite: boolean;
+  /** The plan's clock for tombstone expiry (absent in plans made before it existed: the activity's clock). */
+  nowMs?: number;
 }
 
 const HEARTBEAT_EVERY_VERSIONS = 100;

@@ -44,6 +44,8 @@ export interface ExportPlan {
   checkpointRule: string;
   /** Versions that cannot be rebuilt as commits (not in the catalog, or only as a checkpoint), or null. */
   notRebuildable: { from: number; to: number } | null;
+  /** The export's clock (epoch ms): every checkpoint of one export expires tombstones against it. */
+  nowMs: number;
 }
 
 export interface RangeExportResult {
@@ -187,6 +189,7 @@ export async function planExport(store: CatalogStore, input: ExportInput): Promi
     checkpoints,
     checkpointRule,
     notRebuildable,
+    nowMs: Date.now(),
   };
 }
 
@@ -256,10 +259,10 @@ export async function exportRange(
 export async function exportCheckpoint(
   store: CatalogStore,
   dest: ObjectStore,
-  args: { tableId: string; version: number; overwrite: boolean },
+  args: { tableId: string; version: number; overwrite: boolean; nowMs?: number },
   progress: () => void = () => undefined,
 ): Promise<CheckpointExportResult> {
-  const src = await checkpointSource(driverOf(store), args.tableId, args.version);
+  const src = await checkpointSource(driverOf(store), args.tableId, args.version, args.nowMs ?? Date.now());
   async function* beating(): AsyncGenerator<CheckpointAction[]> {
     for await (const b of src.batches) {
       progress();

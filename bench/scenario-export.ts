@@ -111,7 +111,8 @@ async function exportOnce(store: CatalogStore, tableId: string, dir: string): Pr
     await exportRange(store, dest, { ...base, from, to, commitFrom: plan.commitFrom });
   }
   let newest: CheckpointExportResult | null = null;
-  for (const v of plan.checkpoints) newest = await exportCheckpoint(store, dest, { ...base, version: v });
+  for (const v of plan.checkpoints)
+    newest = await exportCheckpoint(store, dest, { ...base, version: v, nowMs: plan.nowMs });
   await finishExport(dest, newest, false);
   return plan.checkpoints.length;
 }

@@ -147,61 +147,76 @@ async function* keysetPages(
   }
 }
 
-/** `delta.deletedFileRetentionDuration` ("interval 1 weeks") in ms; default one week. */
-export function retentionMs(metadata: Json): number {
-  const WEEK = 7 * 86_400_000;
+const DURATION_UNIT_MS: Record<string, number> = {
+  nanosecond: 1e-6,
+  microsecond: 1e-3,
+  millisecond: 1,
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 7 * 86_400_000,
+};
+
+/** A table property holding an interval ("interval 1 weeks", "7 days") in ms, or null when unset or unreadable. */
+function intervalPropertyMs(metadata: Json, key: string): number | null {
   const conf = (metadata.configuration ?? {}) as Json;
-  const raw = conf['delta.deletedFileRetentionDuration'];
-  if (typeof raw !== 'string') return WEEK;
+  const raw = conf[key];
+  if (typeof raw !== 'string') return null;
   const m = /^\s*(?:interval\s+)?(\d+)\s*([a-z]+?)s?\s*$/i.exec(raw);
-  if (!m) return WEEK;
-  const unit: Record<string, number> = {
-    nanosecond: 1e-6,
-    microsecond: 1e-3,
-    millisecond: 1,
-    second: 1000,
-    minute: 60_000,
-    hour: 3_600_000,
-    day: 86_400_000,
-    week: WEEK,
-  };
-  const f = unit[m[2].toLowerCase()];
-  return f === undefined ? WEEK : Number(m[1]) * f;
+  const f = m ? DURATION_UNIT_MS[m[2].toLowerCase()] : undefined;
+  return m && f !== undefined ? Number(m[1]) * f : null;
+}
+
+/** `delta.deletedFileRetentionDuration` in ms; default one week, as Spark and delta-kernel-rs. */
+export function retentionMs(metadata: Json): number {
+  return intervalPropertyMs(metadata, 'delta.deletedFileRetentionDuration') ?? DURATION_UNIT_MS.week;
 }
 
 export interface CheckpointSource {
   metadata: Json;
-  /** Commit timestamp of V: tombstones are kept while deletionTimestamp > it minus the retention. */
-  timestamp: number;
   batches: AsyncIterable<CheckpointAction[]>;
 }
 
 /**
  * The rows of a checkpoint at V: protocol, metaData, txns, live domains, then the add files valid
  * at V and the remove tombstones within retention, in pages of at most `pageRows` rows.
+ *
+ * Expiry is measured from `nowMs`, the writer's clock, as Spark (`minFileRetentionTimestamp`) and
+ * delta-kernel-rs (`deleted_file_retention_timestamp`) do: a tombstone is kept while
+ * `deletionTimestamp` is newer than now minus `delta.deletedFileRetentionDuration`, and a `txn`
+ * while `lastUpdated` is newer than now minus `delta.setTransactionRetentionDuration` (only when
+ * that property is set). Expired tombstones protect nothing (VACUUM may delete those files
+ * anyway), so a restored old table's checkpoints carry the files, not years of removes.
  */
 export async function checkpointSource(
   db: SqlDriver,
   id: string,
   v: number,
+  nowMs: number,
   pageRows = 20_000,
 ): Promise<CheckpointSource> {
-  const ts = await db.query(
-    `SELECT commit_timestamp FROM {T:dl_table_versions} WHERE table_id = ? AND version = ?`,
-    [id, v],
-  );
+  const ts = await db.query(`SELECT 1 AS x FROM {T:dl_table_versions} WHERE table_id = ? AND version = ?`, [
+    id,
+    v,
+  ]);
   if (ts.length === 0)
     throw new DeltaSqlError('VersionNotFound', `version ${v} of table ${id} is not in the catalog`);
-  const timestamp = num(ts[0].commit_timestamp);
   const { protocol, metadata } = await protocolAndMetadata(db, id, v);
-  const cutoff = timestamp - retentionMs(metadata);
+  const cutoff = nowMs - retentionMs(metadata);
+  const txnRetention = intervalPropertyMs(metadata, 'delta.setTransactionRetentionDuration');
+  const txnCutoff = txnRetention === null ? null : nowMs - txnRetention;
+  const txnKept = (t: Json): boolean =>
+    txnCutoff === null || typeof t.lastUpdated !== 'number' || t.lastUpdated > txnCutoff;
   async function* batches(): AsyncGenerator<CheckpointAction[]> {
     const txns = await identityBodiesAt(db, 'dl_txns', 'txn', 'app_id', id, v);
     const doms = await identityBodiesAt(db, 'dl_domain_metadata', 'domainMetadata', 'domain', id, v);
     yield [
       { kind: 'protocol', body: protocol },
       { kind: 'metaData', body: metadata },
-      ...sortedValues(txns).map((b): CheckpointAction => ({ kind: 'txn', body: b })),
+      ...sortedValues(txns)
+        .filter(txnKept)
+        .map((b): CheckpointAction => ({ kind: 'txn', body: b })),
       ...liveDomains(doms).map((b): CheckpointAction => ({ kind: 'domainMetadata', body: b })),
     ];
     for (const f of validFilters(db, v)) {
@@ -223,7 +238,7 @@ export async function checkpointSource(
       yield page.map((r) => ({ kind: 'remove', body: body(r[2], 'remove', `dl_remove_files of ${id}`) }));
     }
   }
-  return { metadata, timestamp, batches: batches() };
+  return { metadata, batches: batches() };
 }
 
 /** Per-version (count, size) aggregates, keyed by version. */

@@ -124,7 +124,7 @@ export async function exportTableWorkflow(input: ExportInput, carry?: ExportCarr
   while (progress.checkpointsDone < plan.checkpoints.length) {
     const version = plan.checkpoints[progress.checkpointsDone];
     newest = await long.exportCheckpoint.executeWithOptions({ summary: `checkpoint at version ${version}` }, [
-      { ...base, version },
+      { ...base, version, nowMs: plan.nowMs },
     ]);
     checkpointBytes += newest.sizeInBytes;
     progress.checkpointsDone++;

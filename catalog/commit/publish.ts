@@ -62,7 +62,7 @@ async function publishCheckpoint(
   tableId: string,
   v: number,
 ): Promise<void> {
-  const src = await checkpointSource(db, tableId, v);
+  const src = await checkpointSource(db, tableId, v, Date.now());
   const cp = await writeCheckpoint(store, v, src.batches, { metadata: src.metadata });
   await writeLastCheckpoint(store, {
     version: v,

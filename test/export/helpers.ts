@@ -31,7 +31,8 @@ export async function exportAll(
   const base = { tableId: plan.tableId, overwrite: input.overwrite };
   await exportRange(store, d, { ...base, from: plan.from, to: plan.to, commitFrom: plan.commitFrom });
   let newest: CheckpointExportResult | null = null;
-  for (const v of plan.checkpoints) newest = await exportCheckpoint(store, d, { ...base, version: v });
+  for (const v of plan.checkpoints)
+    newest = await exportCheckpoint(store, d, { ...base, version: v, nowMs: plan.nowMs });
   await finishExport(d, newest, input.overwrite);
   return plan;
 }
