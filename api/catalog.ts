@@ -5,7 +5,13 @@
  * and delegate, so other capabilities (time travel reads) add one delegating method each.
  *
  * After a commit the table's publisher is woken (when a Temporal address is configured); file-based
- * readers see the new version once it is published (`deltasql publish` catches up by hand).
+ * readers see the new version once it is published (`deltasql publish` catches up by hand). The
+ * wake-up is off the commit's critical path: `commit` returns once SQL has committed, and a
+ * process sends at most one signal per table at a time. A commit that lands while one is in flight
+ * only asks for one more after it, so every commit is followed by a signal sent after it (the
+ * publisher never misses a version) while 8 writers committing 100 times a second send a few
+ * signals, not 800 (measured: awaiting one signal-with-start per commit cost more than the commit).
+ * `close()` waits for the signals still due.
  */
 import { readEnv } from '../common/config';
 import { openCatalog as openStore } from '../catalog/open';
@@ -47,7 +53,14 @@ export class Table {
   }
 }
 
+/** A table's wake-up in flight, and whether a commit landed after it was sent. */
+interface Waking {
+  again: boolean;
+  done: Promise<void>;
+}
+
 export class Catalog {
+  private readonly waking = new Map<string, Waking>();
   constructor(
     readonly store: SqlCatalogStore,
     private readonly publisher: PublisherClient | null,
@@ -62,20 +75,37 @@ export class Catalog {
   /** Used by Table.commit. */
   async commitOne(req: CommitRequest, opts: CommitOptions = {}): Promise<CommitResult> {
     const r = await commitTable(this.store.driver, req, opts);
-    await this.wake([r]);
+    this.wake([r]);
     return r;
   }
 
   /** Several tables in one SQL transaction: every table advances, or none does. */
   async commitMany(reqs: readonly CommitRequest[], opts: CommitOptions = {}): Promise<CommitResult[]> {
     const r = await commitMany(this.store.driver, reqs, opts);
-    await this.wake(r);
+    this.wake(r);
     return r;
   }
 
-  private async wake(results: readonly CommitResult[]): Promise<void> {
-    // The commit is durable already; a publisher that cannot be woken now catches up on its next look.
-    for (const r of results) await this.notifyPublisher(r.table).catch(() => undefined);
+  private wake(results: readonly CommitResult[]): void {
+    if (!this.publisher) return;
+    for (const { table } of results) {
+      const busy = this.waking.get(table);
+      if (busy) {
+        busy.again = true;
+        continue;
+      }
+      const w: Waking = { again: true, done: Promise.resolve() };
+      w.done = (async () => {
+        while (w.again) {
+          w.again = false;
+          // The commit is durable already; a publisher that cannot be woken now catches up on its
+          // next look (PublisherInput.idleMs).
+          await this.notifyPublisher(table).catch(() => undefined);
+        }
+        this.waking.delete(table);
+      })();
+      this.waking.set(table, w);
+    }
   }
 
   /** Start or signal the table's publisher workflow; null when no Temporal address is configured. */
@@ -84,6 +114,7 @@ export class Catalog {
   }
 
   async close(): Promise<void> {
+    while (this.waking.size > 0) await Promise.all([...this.waking.values()].map((w) => w.done));
     await this.publisher?.close();
     await this.store.close();
   }

@@ -8,8 +8,17 @@ import { pipeline } from 'node:stream/promises';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
+import { appendIfStatement } from './pg-append-if';
 import { BINARY_COPY_OPTIONS, binaryCopyChunks } from './pg-copy-binary';
-import { expandTables, quoteIdent, type Row, type SqlDriver, type SqlValue, type ValidityTouch } from './sql';
+import {
+  expandTables,
+  quoteIdent,
+  type ConditionalAppend,
+  type Row,
+  type SqlDriver,
+  type SqlValue,
+  type ValidityTouch,
+} from './sql';
 import type { PgConnection } from './url';
 
 const POOL_MAX = 4;
@@ -20,6 +29,7 @@ const SMALL_INSERT_VALUES = 1000;
 const COPY_STREAM_QUEUED_CHUNKS = 2;
 /** Identities per UPDATE ... FROM unnest() statement. */
 const UNNEST_CHUNK = 10_000;
+const UNIQUE_VIOLATION = '23505';
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -250,6 +260,16 @@ export class PostgresDriver extends PgBase {
   }
   protected runner(): Runner {
     return this.pool;
+  }
+  /** One statement on the pool, i.e. its own transaction (catalog/pg-append-if.ts); a duplicate key means a concurrent writer won. */
+  async appendIf(step: ConditionalAppend): Promise<boolean> {
+    try {
+      const r = await this.pool.query<{ n: number }>(appendIfStatement(step, this.prefix));
+      return r.rows[0]?.n === 1;
+    } catch (e) {
+      if ((e as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return false;
+      wrap(e, this.where);
+    }
   }
   /** Create the schema if needed; also proves the connection works. */
   async ensureSchema(): Promise<void> {

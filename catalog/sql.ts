@@ -14,8 +14,35 @@ export interface ValidityTouch {
   version: number;
 }
 
+/**
+ * One version step of one catalog table, written only if its `dl_tables` row still holds
+ * `expect` (see `SqlDriver.appendIf`).
+ */
+export interface ConditionalAppend {
+  tableId: string;
+  /** Columns of the table's `dl_tables` row and the values they must hold (null: IS NULL). */
+  expect: Readonly<Record<string, SqlValue>>;
+  /** Columns of that row set when it matches. */
+  set: Readonly<Record<string, SqlValue>>;
+  inserts: readonly { table: string; columns: readonly string[]; rows: readonly SqlValue[][] }[];
+  /** Validity ranges to close (as `closeValidity`). */
+  closes: readonly {
+    table: string;
+    keyCols: readonly string[];
+    endCol: string;
+    touches: readonly ValidityTouch[];
+  }[];
+}
+
 export interface SqlDriver {
   readonly dialect: SqlDialect;
+  /**
+   * Optional: apply `step` atomically in one round trip (one statement, its own transaction),
+   * only when the table's row matches `step.expect`. Returns false, with nothing written, when the
+   * row does not match or a row with the same key exists already (a concurrent writer won). Engines
+   * without it run the same step as a transaction of several statements (catalog/commit/commit.ts).
+   */
+  appendIf?(step: ConditionalAppend): Promise<boolean>;
   /** Run one statement; returns rows (empty for statements without results). */
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   /** Run DDL (may hold several statements separated by ';'). */

@@ -1,12 +1,16 @@
 /**
- * Optimistic SQL commits. One attempt is one SQL transaction that writes version N+1 of each
- * table through the catalog's ordinary `writeVersions` path, after checking, on the rows it is
- * about to write, that the table is sql-primary and still at N. The database decides the race: the
- * (table_id, version) primary key of `dl_table_versions` admits exactly one version N+1, and the
- * writer serialises writers of one table inside the transaction (row lock on PostgreSQL, the write
- * lock on SQLite); there is no lock service and no lease. A loser reads the winning commits from
- * SQL, applies Delta's conflict rules (conflicts.ts) and, when they allow it, rebases onto the new
- * latest version and tries again, at most `maxAttempts` times.
+ * Optimistic SQL commits. The database decides the race: the (table_id, version) primary key of
+ * `dl_table_versions` admits exactly one version N+1, and every attempt writes only while the
+ * table's `dl_tables` row still says N (and sql-primary, commits open); there is no lock service
+ * and no lease. A loser reads the winning commits from SQL, applies Delta's conflict rules
+ * (conflicts.ts) and, when they allow it, rebases onto the new latest version and tries again, at
+ * most `maxAttempts` times.
+ *
+ * One table, on an engine with `SqlDriver.appendIf` (PostgreSQL): an attempt is ONE statement
+ * that checks the row and writes every row of the version (catalog/pg-append-if.ts), so it holds
+ * the row lock only while the database runs that statement; a loser's rebase is one more
+ * statement (winners.ts `readSince`), outside any lock. Elsewhere, and for commitMany, an attempt
+ * is one transaction that locks the row, rebases while holding it, then writes.
  *
  * Several tables (commitMany) share one transaction: all of them advance, or none does. Their rows
  * are locked in table-id order, so two groups over the same tables cannot deadlock.
@@ -14,14 +18,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeltaSqlError, isDeltaSqlError } from '../../common/errors';
-import { toLogAction } from '../../delta/action-parse';
 import type { LogAction } from '../../delta/actions';
-import { ACTION_TABLES } from '../rows';
-import type { SqlDriver } from '../sql';
+import { COLUMNS, VALIDITY } from '../rows';
+import type { ConditionalAppend, SqlDriver } from '../sql';
 import { appendPreparedLocked, prepareVersions } from '../writer';
 import { checkWinner } from './conflicts';
 import { buildCommit, prepareCommit, type CommitRequest, type PreparedCommit } from './prepare';
-import { assertAcceptsCommits, readModeLocked } from './table-mode';
+import { assertAcceptsCommits, readModeLocked, type TableModeState } from './table-mode';
+import { readSince, winningCommits } from './winners';
 
 export const DEFAULT_MAX_ATTEMPTS = 50;
 /** Upper bound of the random pause between attempts (ms), grown with the attempt number. */
@@ -58,30 +62,6 @@ interface Pending {
   p: PreparedCommit;
   /** Winning commits have been checked up to here; the attempt writes checked+1. */
   checked: number;
-}
-
-/** The actions of versions from..to, per version in order: one statement for the whole range. */
-async function winningCommits(
-  db: SqlDriver,
-  tableId: string,
-  from: number,
-  to: number,
-): Promise<Map<number, LogAction[]>> {
-  const union = ACTION_TABLES.map(
-    (t) => `SELECT version, seq, raw FROM {T:${t}} WHERE table_id = ? AND version >= ? AND version <= ?`,
-  ).join(' UNION ALL ');
-  const rows = await db.query(
-    `SELECT version, seq, raw FROM (${union}) u ORDER BY version, seq`,
-    ACTION_TABLES.flatMap(() => [tableId, from, to]),
-  );
-  const out = new Map<number, LogAction[]>();
-  for (let v = from; v <= to; v++) out.set(v, []);
-  for (const r of rows) {
-    const list = out.get(Number(r.version));
-    const raw = String(r.raw);
-    list?.push(toLogAction(JSON.parse(raw), raw, list.length));
-  }
-  return out;
 }
 
 /** Check the commits that won since `pending.checked`; throws the typed conflict, else rebases. */
@@ -136,6 +116,71 @@ async function attempt(
   });
 }
 
+/** Actions of a commit taking the one-statement path at most (its rows travel as one parameter). */
+const ONE_STATEMENT_MAX_ACTIONS = 500;
+
+/** The version step of `commit` on top of `checked`: written only while the row still says so. */
+function conditionalStep(
+  p: PreparedCommit,
+  checked: number,
+  commit: ReturnType<typeof buildCommit>,
+): ConditionalAppend {
+  const { rows, touches } = prepareVersions(p.state.tableId, [commit]).rows;
+  return {
+    tableId: p.state.tableId,
+    expect: { last_version: checked, mode: 'sql-primary', commits_closed_at: null },
+    set: { last_version: commit.version, last_commit_timestamp: commit.timestamp },
+    inserts: [...rows].map(([table, list]) => ({ table, columns: COLUMNS[table], rows: list })),
+    closes: [...touches].map(([table, list]) => ({ table, ...VALIDITY[table], touches: list })),
+  };
+}
+
+/** Check the winners after `pending.checked` (up to `state`'s latest) and rebase past them. */
+function rebaseOnto(pending: Pending, state: TableModeState, won: Map<number, readonly LogAction[]>): void {
+  for (const [version, actions] of won) checkWinner(pending.p.summary, { version, actions });
+  pending.checked = Math.max(pending.checked, state.lastVersion ?? pending.checked);
+}
+
+/** One table through `appendIf`: one statement per attempt, one more per lost race. */
+async function commitOneStatement(
+  db: SqlDriver,
+  appendIf: (step: ConditionalAppend) => Promise<boolean>,
+  pending: Pending,
+  max: number,
+): Promise<CommitResult> {
+  const { p } = pending;
+  let state = p.state;
+  for (let n = 1; n <= max; n++) {
+    assertAcceptsCommits(state);
+    if ((state.lastVersion ?? -1) > pending.checked) {
+      const since = await readSince(db, p.state.tableId, pending.checked);
+      state = since.state;
+      assertAcceptsCommits(state);
+      rebaseOnto(pending, state, since.won);
+    }
+    const commit = buildCommit(p, pending.checked + 1, state.lastCommitTimestamp);
+    if (await appendIf(conditionalStep(p, pending.checked, commit))) {
+      return { table: p.state.name, tableId: p.state.tableId, version: commit.version, attempts: n };
+    }
+    // Lost the race (or the table was closed meanwhile): read what won, in the same statement as
+    // the table's row, and go round again.
+    await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, n * 2));
+    const since = await readSince(db, p.state.tableId, pending.checked);
+    state = since.state;
+    assertAcceptsCommits(state);
+    rebaseOnto(pending, state, since.won);
+  }
+  throw retriesExhausted([pending], max);
+}
+
+function retriesExhausted(group: readonly Pending[], max: number): DeltaSqlError {
+  const names = group.map((g) => g.p.state.name).join(', ');
+  return new DeltaSqlError(
+    'CommitRetriesExhausted',
+    `commit to ${names} lost the race ${max} times in a row (every concurrent commit was compatible, so it was rebased each time); nothing was written`,
+  );
+}
+
 /** Commit prepared commits (one per table) in one transaction, rebasing on conflicts. */
 export async function commitPrepared(
   db: SqlDriver,
@@ -149,6 +194,17 @@ export async function commitPrepared(
   const group: Pending[] = prepared.map((p) => ({ p, checked: p.request.readVersion }));
   const groupId = prepared.length > 1 || opts.groupId !== undefined ? (opts.groupId ?? randomUUID()) : null;
   const max = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const appendIf = db.appendIf?.bind(db);
+  const [only] = group;
+  if (
+    appendIf &&
+    group.length === 1 &&
+    groupId === null &&
+    !opts.beforeSqlCommit &&
+    only.p.actions.length <= ONE_STATEMENT_MAX_ACTIONS
+  ) {
+    return [await commitOneStatement(db, appendIf, only, max)];
+  }
   for (let n = 1; n <= max; n++) {
     try {
       const versions = await attempt(db, group, groupId, opts);
@@ -164,11 +220,7 @@ export async function commitPrepared(
       await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, n * 2));
     }
   }
-  const names = group.map((g) => g.p.state.name).join(', ');
-  throw new DeltaSqlError(
-    'CommitRetriesExhausted',
-    `commit to ${names} lost the race ${max} times in a row (every concurrent commit was compatible, so it was rebased each time); nothing was written`,
-  );
+  throw retriesExhausted(group, max);
 }
 
 export async function commitTable(

@@ -12,13 +12,12 @@ import { rebuildCommit } from '../../delta/commit-framing';
 import { commitPath } from '../../delta/log-path';
 import { MetadataSchema, ProtocolSchema } from '../../delta/actions';
 import { metadataJson, protocolJson, type MetadataJson, type ProtocolJson } from '../../delta/snapshot-json';
-import { protocolAndMetadata } from '../export-reader';
 import type { SqlDriver } from '../sql';
 import { acceptAction } from './actions-input';
 import { commitInfoAction, nextInCommitTimestamp } from './commit-info';
 import { isBlindAppend, summarize, type IsolationLevel, type TxnSummary } from './conflicts';
 import { checkActionFeatures, checkProtocolWritable, inCommitTimestampsEnabled } from './features';
-import { assertAcceptsCommits, readMode, type TableModeState } from './table-mode';
+import { assertAcceptsCommits, MODE_COLUMNS, toState, type TableModeState } from './table-mode';
 
 export interface CommitRequest {
   /** Catalog table name or id. */
@@ -102,8 +101,49 @@ export function acceptActions(
   return { actions, protocol, metadata };
 }
 
+/** The stored body of one action line (`{"protocol": {...}}` → `{...}`); null when there is none. */
+function storedBody(raw: unknown, key: 'protocol' | 'metaData', table: string, v: number): unknown {
+  if (raw === null || raw === undefined) {
+    const type = key === 'protocol' ? 'MissingProtocol' : 'MissingMetadata';
+    throw new DeltaSqlError(type, `no ${key} at or before version ${v} of table ${table}`);
+  }
+  try {
+    return (JSON.parse(String(raw)) as Record<string, unknown>)[key];
+  } catch (e) {
+    throw new DeltaSqlError('CatalogError', `stored ${key} of table ${table} is not valid JSON`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * The table's row and the protocol and metaData in force at `readVersion`, in one statement (one
+ * round trip): two indexed lookups, never the file list (a commit must not cost O(files)).
+ */
+async function readForCommit(
+  db: SqlDriver,
+  table: string,
+  readVersion: number,
+): Promise<{ state: TableModeState; protocol: unknown; metadata: unknown }> {
+  const latest = (t: string): string =>
+    `(SELECT raw FROM {T:${t}} x WHERE x.table_id = m.table_id AND x.version <= ? ORDER BY x.version DESC, x.seq DESC LIMIT 1)`;
+  const v = Number.isSafeInteger(readVersion) ? readVersion : -1;
+  const rows = await db.query(
+    `SELECT ${MODE_COLUMNS.map((c) => `m.${c}`).join(', ')}, ${latest('dl_protocol_updates')} AS protocol_raw,
+       ${latest('dl_metadata_updates')} AS metadata_raw
+       FROM {T:dl_tables} m WHERE m.table_id = ? OR m.name = ?`,
+    [v, v, table, table],
+  );
+  // The id wins when a name happens to equal another table's id (as readMode).
+  const row = rows.find((r) => r.table_id === table) ?? rows[0];
+  if (row === undefined)
+    throw new DeltaSqlError('CatalogTableNotFound', `no table "${table}" in the catalog (dl_tables)`);
+  return { state: toState(row), protocol: row.protocol_raw, metadata: row.metadata_raw };
+}
+
 export async function prepareCommit(db: SqlDriver, req: CommitRequest): Promise<PreparedCommit> {
-  const state = await readMode(db, req.table);
+  const read = await readForCommit(db, req.table, req.readVersion);
+  const state = read.state;
   assertAcceptsCommits(state);
   checkReadVersion(req, state);
   const isolation = req.isolation ?? 'WriteSerializable';
@@ -113,12 +153,14 @@ export async function prepareCommit(db: SqlDriver, req: CommitRequest): Promise<
       `isolation must be one of ${ISOLATIONS.join(', ')}, got ${String(isolation)}`,
     );
   }
-  // Only protocol and metaData govern validation: two indexed lookups, never the file list (a
-  // commit must not cost O(files) of the table).
-  const pm = await protocolAndMetadata(db, state.tableId, req.readVersion);
+  // Only protocol and metaData govern validation.
   const base = {
-    protocol: protocolJson(ProtocolSchema.parse(pm.protocol)),
-    metadata: metadataJson(MetadataSchema.parse(pm.metadata)),
+    protocol: protocolJson(
+      ProtocolSchema.parse(storedBody(read.protocol, 'protocol', state.name, req.readVersion)),
+    ),
+    metadata: metadataJson(
+      MetadataSchema.parse(storedBody(read.metadata, 'metaData', state.name, req.readVersion)),
+    ),
   };
   const now = Date.now();
   const { actions, metadata } = acceptActions(req.actions, state.location, state.name, base, now);

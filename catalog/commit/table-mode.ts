@@ -39,10 +39,24 @@ const ModeRow = z.object({
   publish_error: z.string().nullable(),
 });
 
-const SELECT = `SELECT table_id, name, location, mode, last_version, last_commit_timestamp, published_version,
-  published_at, commits_closed_at, publish_error FROM {T:dl_tables}`;
+/** The `dl_tables` columns a TableModeState is read from. */
+export const MODE_COLUMNS = [
+  'table_id',
+  'name',
+  'location',
+  'mode',
+  'last_version',
+  'last_commit_timestamp',
+  'published_version',
+  'published_at',
+  'commits_closed_at',
+  'publish_error',
+] as const;
 
-function toState(r: unknown): TableModeState {
+const SELECT = `SELECT ${MODE_COLUMNS.join(', ')} FROM {T:dl_tables}`;
+
+/** A TableModeState from a row holding MODE_COLUMNS. */
+export function toState(r: unknown): TableModeState {
   const p = ModeRow.safeParse(r);
   if (!p.success) throw new DeltaSqlError('CatalogError', `malformed dl_tables row: ${p.error.message}`);
   const d = p.data;
@@ -62,11 +76,12 @@ function toState(r: unknown): TableModeState {
 
 /** The mode row of a table by id or name; CatalogTableNotFound when absent. */
 export async function readMode(db: SqlDriver, idOrName: string): Promise<TableModeState> {
-  const byId = await db.query(`${SELECT} WHERE table_id = ?`, [idOrName]);
-  const rows = byId.length > 0 ? byId : await db.query(`${SELECT} WHERE name = ?`, [idOrName]);
-  if (rows.length === 0)
+  // One round trip for both keys; the id wins when a name happens to equal another table's id.
+  const rows = await db.query(`${SELECT} WHERE table_id = ? OR name = ?`, [idOrName, idOrName]);
+  const row = rows.find((r) => r.table_id === idOrName) ?? rows[0];
+  if (row === undefined)
     throw new DeltaSqlError('CatalogTableNotFound', `no table "${idOrName}" in the catalog (dl_tables)`);
-  return toState(rows[0]);
+  return toState(row);
 }
 
 /**
