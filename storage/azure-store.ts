@@ -36,6 +36,12 @@ const DELEGATION_SAS_VERSION = '2025-07-05';
 /** Start keys a little in the past, so a clock behind the service's does not void them. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const RANGE_NOT_SATISFIABLE = 416;
+/** @azure/identity's failures to get a token (DefaultAzureCredential found none, or Entra refused). */
+const CREDENTIAL_ERRORS = new Set([
+  'AggregateAuthenticationError',
+  'AuthenticationError',
+  'CredentialUnavailableError',
+]);
 
 export interface AzureLocation {
   /** Storage account named by the URI (abfss://, https://); undefined for az://, taken from the credentials. */
@@ -157,12 +163,20 @@ export class AzureStore implements ObjectStore {
     const file = displayPath(this.root, rel);
     // The error code (BlobNotFound, AuthorizationFailure, …) and status only: never the request.
     const what = typeof code === 'string' ? code : e instanceof Error ? e.name : 'Error';
-    return new StorageError(`Azure ${op} failed for ${file}: ${what}${status ? ` (HTTP ${status})` : ''}`, {
-      file,
-      notFound: status === 404,
-      permissionDenied: isDeniedStatus(status),
-      cause: e,
-    });
+    // No token at all is "credentials refused" too: no retry finds one.
+    const noToken = e instanceof Error && CREDENTIAL_ERRORS.has(e.name);
+    const hint = noToken
+      ? ' (no usable credential: connection string, account key, SAS or DefaultAzureCredential)'
+      : '';
+    return new StorageError(
+      `Azure ${op} failed for ${file}: ${what}${status ? ` (HTTP ${status})` : ''}${hint}`,
+      {
+        file,
+        notFound: status === 404,
+        permissionDenied: isDeniedStatus(status) || noToken,
+        cause: e,
+      },
+    );
   }
 
   list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {

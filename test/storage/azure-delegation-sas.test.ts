@@ -10,17 +10,29 @@
  * The store runs in a child process (the compiled `dist/storage`, so `npm run build` first) that
  * trusts the throwaway certificate through NODE_EXTRA_CA_CERTS; nothing disables TLS checks.
  *
+ * The product's own chain runs too: with only AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_ENDPOINT set
+ * (no connection string, key or SAS), `openStore('az://…')` falls through to @azure/identity's
+ * DefaultAzureCredential, which finds a managed identity (App Service's IDENTITY_ENDPOINT and
+ * IDENTITY_HEADER) and fetches its token over MSAL's real HTTP protocol; the store writes a fixture
+ * table with it and signs user-delegation URLs, and the CLI (`deltasql validate`) reads the table
+ * in its own process through the same chain.
+ *
  * What is not real here: the token. Azurite's basic OAuth checks a token's issuer, audience and
- * lifetime but not its signature, so the credential below mints an unsigned JWT with Entra ID's
- * claims. Getting a token from Entra ID itself (DefaultAzureCredential, the store's default when
- * no key or SAS is set) cannot be exercised without an Entra tenant.
+ * lifetime but not its signature, so the custom credential, and the managed-identity endpoint this
+ * file runs in place of Azure's, hand out an unsigned JWT with Entra ID's claims. A token signed
+ * by Entra ID itself (a tenant, a service principal or a real managed identity) needs a network
+ * and a tenant, and is not exercised.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../catalog/helpers';
+import { fixture } from '../support/env';
+import { filesUnder } from '../support/s3';
 
 jest.setTimeout(90_000);
 
@@ -92,6 +104,98 @@ interface ChildResult {
   tokens: number;
 }
 
+/**
+ * The second child: nothing but the environment. openStore → AzureStore → DefaultAzureCredential
+ * (managed identity). It uploads the fixture table, signs a URL for its first data file with a
+ * user delegation key, and fetches it (and a tampered copy).
+ */
+const DAC_CHILD = `
+const fs = require('node:fs');
+const path = require('node:path');
+const { openStore } = require(process.env.URI_JS);
+const { dir, files, table } = JSON.parse(process.env.ARGS);
+(async () => {
+  const store = openStore(table);
+  for (const f of files) await store.put(f, fs.readFileSync(path.join(dir, f)));
+  const data = files.find((f) => f.endsWith('.parquet'));
+  const url = await store.signedUrl(data, 600);
+  const res = await fetch(url);
+  const same = Buffer.from(await res.arrayBuffer()).equals(fs.readFileSync(path.join(dir, data)));
+  const widened = new URL(url);
+  widened.searchParams.set('sp', 'rw');
+  const out = { credential: store.service.credential.constructor.name, url, status: res.status, same,
+    widened: (await fetch(widened)).status };
+  process.stdout.write(JSON.stringify(out) + '\\n');
+})().catch((e) => { process.stderr.write(String((e && e.stack) || e)); process.exit(1); });
+`;
+
+interface DacResult {
+  credential: string;
+  url: string;
+  status: number;
+  same: boolean;
+  widened: number;
+}
+
+/** An unsigned JWT with the claims Azurite's basic OAuth checks (issuer, audience, lifetime). */
+function entraShapedToken(): { token: string; expiresOn: number } {
+  const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    aud: 'https://storage.azure.com',
+    iss: `https://sts.windows.net/${TENANT}/`,
+    iat: now - 60,
+    nbf: now - 60,
+    exp: now + 3600,
+    oid: OID,
+    tid: TENANT,
+  };
+  return { token: `${part({ typ: 'JWT', alg: 'none' })}.${part(claims)}.`, expiresOn: now + 3600 };
+}
+
+/**
+ * Stands in for App Service's managed-identity endpoint (the protocol MSAL speaks: GET with
+ * api-version and resource, the secret in X-IDENTITY-HEADER). Records what it was asked.
+ */
+async function startIdentityEndpoint(
+  secret: string,
+): Promise<{ url: string; asked: { resource: string | null; secretOk: boolean }[]; close(): void }> {
+  const asked: { resource: string | null; secretOk: boolean }[] = [];
+  const server = http.createServer((req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    const secretOk = req.headers['x-identity-header'] === secret;
+    asked.push({ resource: q.get('resource'), secretOk });
+    if (!secretOk) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
+      return;
+    }
+    const { token, expiresOn } = entraShapedToken();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        access_token: token,
+        expires_on: String(expiresOn),
+        resource: q.get('resource'),
+        token_type: 'Bearer',
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  return { url: `http://127.0.0.1:${port}/msi/token`, asked, close: () => server.close() };
+}
+
+/** Run node with `args` in the DefaultAzureCredential environment; resolves stdout (or rejects). */
+function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, args, { cwd: REPO, timeout: 60_000, env }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
 async function freePort(): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -102,6 +206,8 @@ async function freePort(): Promise<number> {
 
 let azurite: ChildProcess | undefined;
 let result: ChildResult;
+let dacEnv: NodeJS.ProcessEnv;
+let identity: Awaited<ReturnType<typeof startIdentityEndpoint>> | undefined;
 
 beforeAll(async () => {
   const storeJs = path.join(REPO, 'dist', 'storage', 'azure-store.js');
@@ -145,9 +251,25 @@ beforeAll(async () => {
     ),
   );
   result = JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildResult;
+
+  const secret = randomBytes(16).toString('hex');
+  identity = await startIdentityEndpoint(secret);
+  // Only what a deployment on a managed identity has: the account, its endpoint, the identity.
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(AZURE_|MSI_|IDENTITY_|IMDS_)/.test(k)),
+  );
+  dacEnv = {
+    ...base,
+    AZURE_STORAGE_ACCOUNT: 'devstoreaccount1',
+    AZURE_STORAGE_ENDPOINT: args.endpoint,
+    IDENTITY_ENDPOINT: identity.url,
+    IDENTITY_HEADER: secret,
+    NODE_EXTRA_CA_CERTS: cert,
+  };
 });
 
 afterAll(async () => {
+  identity?.close();
   const child = azurite;
   if (child?.pid !== undefined && child.exitCode === null) {
     const exited = new Promise((r) => child.once('exit', r));
@@ -188,4 +310,47 @@ test('a SAS-token store cannot sign (StorageError, token not repeated); over 7 d
   });
   expect(result.sasOnly?.message).not.toContain('not-a-real-signature');
   expect(result.tooLong).toBe('InvalidArgument');
+});
+
+describe("DefaultAzureCredential (managed identity), the store's last resort, end to end", () => {
+  const src = fixture('delta-rs/simple_table_with_checkpoint');
+  const table = 'az://shared/lake/dac';
+
+  test('openStore writes the table with its token and signs a user-delegation URL Azurite honours', async () => {
+    const r = await runNode(['-e', DAC_CHILD], {
+      ...dacEnv,
+      URI_JS: path.join(REPO, 'dist', 'storage', 'uri.js'),
+      ARGS: JSON.stringify({ dir: src, files: filesUnder(src), table }),
+    });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as DacResult;
+    expect(out.credential).toBe('DefaultAzureCredential');
+    expect([out.status, out.same, out.widened]).toEqual([200, true, 403]);
+    const q = new URL(out.url).searchParams;
+    expect([q.get('skoid'), q.get('sktid'), q.get('sp')]).toEqual([OID, TENANT, 'r']);
+    // MSAL asked the identity endpoint for Azure Storage, with the secret header.
+    expect(identity?.asked.length).toBeGreaterThan(0);
+    expect(new Set(identity?.asked.map((a) => JSON.stringify(a)))).toEqual(
+      new Set([JSON.stringify({ resource: 'https://storage.azure.com', secretOk: true })]),
+    );
+  });
+
+  test('the CLI in its own process reads the table through the same chain; with no identity, a typed error', async () => {
+    const cli = path.join(REPO, 'bin', 'deltasql.js');
+    const before = identity?.asked.length ?? 0;
+    const v = await runNode([cli, 'validate', table, '--format', 'json'], dacEnv);
+    expect([v.code, v.stderr]).toEqual([0, '']);
+    expect(JSON.parse(v.stdout)).toMatchObject({ healthy: true });
+    expect((identity?.asked.length ?? 0) - before).toBeGreaterThan(0); // its own token
+    // Without the identity the chain has nothing left: a typed error, exit 1, no secret repeated.
+    const { IDENTITY_ENDPOINT: _e, IDENTITY_HEADER: secret, ...none } = dacEnv;
+    const n = await runNode([cli, 'validate', table, '--format', 'json'], none);
+    expect(n.code).toBe(1);
+    expect(`${n.stdout}${n.stderr}`).not.toContain(secret ?? '');
+    // Nothing left in the chain is "credentials refused": no retry, a hint, no secret repeated.
+    expect(JSON.parse(n.stdout).error).toEqual({
+      type: 'StorageError',
+      message: expect.stringContaining('AggregateAuthenticationError (no usable credential'),
+    });
+  });
 });

@@ -10,6 +10,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { AnonymousCredential, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { AzureStore, azureClientFromEnv, type AzureLocation } from '../../storage/azure-store';
 import { GcsStore, gcsClientFromEnv } from '../../storage/gcs-store';
+import { StorageError } from '../../storage/storage-error';
 import { parseAzureUri } from '../../storage/uri';
 import { AZURE_CONNECTION_STRING, GCS_ENDPOINT } from '../support/env';
 import { createBucket, unique } from './stores';
@@ -88,6 +89,25 @@ describe('azure credential order', () => {
       expect(() => azureClientFromEnv(loc, { ...env, AZURE_STORAGE_ENDPOINT: bad })).toThrow(
         expect.objectContaining({ type: 'InvalidArgument', message: expect.not.stringContaining('secret') }),
       );
+  });
+
+  test('DefaultAzureCredential finding no credential: a StorageError that is "refused", not retried', async () => {
+    const loc = parseAzureUri('az://lake/t');
+    const env = {
+      AZURE_STORAGE_ACCOUNT: 'devstoreaccount1',
+      AZURE_STORAGE_ENDPOINT: 'https://127.0.0.1:9/a',
+    };
+    const store = new AzureStore(loc, azureClientFromEnv(loc, env));
+    const e = await store.get('x').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(StorageError);
+    expect([(e as StorageError).permissionDenied, (e as StorageError).retryable]).toEqual([true, false]);
+    expect((e as StorageError).message).toBe(
+      'Azure get failed for az://lake/t/x: AggregateAuthenticationError ' +
+        '(no usable credential: connection string, account key, SAS or DefaultAzureCredential)',
+    );
   });
 
   test('Azurite: with a wrong account key in the environment, the connection string still works', async () => {
