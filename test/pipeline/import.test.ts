@@ -220,7 +220,9 @@ test('resuming after log cleanup removed the next commits fails fast with LogTru
     () => null,
     (e: unknown) => e,
   );
-  expect(Date.now() - t0).toBeLessThan(20_000);
+  // Not retried: a retryable failure would back off for minutes. The bound is loose on purpose
+  // (a loaded 2-core CI machine took 22 s for the two imports' worth of startup).
+  expect(Date.now() - t0).toBeLessThan(60_000);
   expect((err as DeltaSqlError).type).toBe('LogTruncated');
   expect((err as DeltaSqlError).message).toMatch(/00000000000000000013\.json.*--mode checkpoint-only/s);
   const store = await open(cat);
