@@ -11,6 +11,7 @@
  * the catalog writer (the same calls the import activities make) once and reused.
  */
 import { execFile } from 'node:child_process';
+import * as http from 'node:http';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { openCatalog } from '../catalog/open';
@@ -76,19 +77,22 @@ export interface CaseResult {
   table: string;
   version: number;
   numFiles: number;
-  sharingP50: number;
-  sharingP95: number;
+  /** Warm server, answers re-used from the response cache (null where the answer is too large for it). */
+  cached: { p50: number; p95: number; speedup: string } | null;
+  /** The same server with the response cache off: every request reads SQL and signs every URL. */
+  uncached: { p50: number; p95: number; speedup: string };
   deltaRsP50: number;
   deltaRsP95: number;
-  /** delta-rs / sharing, median of the interleaved pairs (min–max). */
-  speedup: string;
   interleaved: InterleavedResult;
 }
 
 export interface SharingResult {
   cases: CaseResult[];
+  /** 8 concurrent clients, small table, latest version: cached server, then cache off. */
   requestsPerSecond8Clients: number;
   rpsRuns: number[];
+  requestsPerSecond8ClientsUncached: number;
+  rpsRunsUncached: number[];
   largeTablePeakRssMB: number;
   note: string;
 }
@@ -147,48 +151,79 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
     `    hashSha256: ${sha256Hex(token)}`,
     '    shares: [bench]',
   ].join('\n');
-  const app = await buildSharingServer({ store, shares: parseShares(yaml), basePath: '/ds' });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const endpoint = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/ds`;
-
-  /** A POST; a connection the server closed while idle between runs is retried once (and logged). */
-  const post = async (url: string, init: RequestInit): Promise<Response> => {
-    try {
-      return await fetch(url, init);
-    } catch (e) {
-      o.log(`   retrying after a connection error: ${(e as Error).message}`);
-      return fetch(url, init);
-    }
+  const shares = parseShares(yaml);
+  const servers = {
+    cached: await buildSharingServer({ store, shares, basePath: '/ds' }),
+    uncached: await buildSharingServer({ store, shares, basePath: '/ds', responseCacheBytes: 0 }),
   };
+  const ports = { cached: 0, uncached: 0 };
+  for (const k of ['cached', 'uncached'] as const) {
+    await servers[k].listen({ host: '127.0.0.1', port: 0 });
+    const addr = servers[k].server.address();
+    ports[k] = typeof addr === 'object' && addr ? addr.port : 0;
+  }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-  /** One query; resolves to (seconds, files in the answer). */
-  const query = async (name: string, version: number): Promise<{ s: number; files: number }> => {
-    const t0 = process.hrtime.bigint();
-    const r = await post(`${endpoint}/shares/bench/schemas/default/tables/${name}/query`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ version }),
+  /**
+   * One query over HTTP (node:http with keep-alive, the answer's bytes counted as they arrive,
+   * never held: a 1M-file answer is larger than a JS string may be). Resolves to (seconds, files).
+   */
+  const query = (
+    name: string,
+    version: number | null,
+    server: keyof typeof servers = 'cached',
+  ): Promise<{ s: number; files: number }> =>
+    new Promise((resolve, reject) => {
+      const t0 = process.hrtime.bigint();
+      const body = JSON.stringify(version === null ? {} : { version });
+      const req = http.request(
+        {
+          agent,
+          host: '127.0.0.1',
+          port: ports[server],
+          method: 'POST',
+          path: `/ds/shares/bench/schemas/default/tables/${name}/query`,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          let lines = 0;
+          const errorText: Buffer[] = [];
+          res.on('data', (c: Buffer) => {
+            if (res.statusCode !== 200) errorText.push(c);
+            for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) lines++;
+          });
+          res.on('error', reject);
+          res.on('end', () => {
+            if (res.statusCode !== 200)
+              reject(
+                new Error(`query ${name}@${version}: HTTP ${res.statusCode} ${Buffer.concat(errorText)}`),
+              );
+            else resolve({ s: Number(process.hrtime.bigint() - t0) / 1e9, files: lines - 2 });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    if (r.status !== 200) throw new Error(`query ${name}@${version}: HTTP ${r.status} ${await r.text()}`);
-    const text = await r.text();
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    let lines = 0;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-    return { s, files: lines - 2 };
-  };
 
   const cases: CaseResult[] = [];
   try {
-    const plan: [keyof typeof tables, Dataset, number, number][] = [
-      ['small', small, small.latestVersion, o.quick ? 5 : 10],
-      ['small', small, Math.floor(small.latestVersion / 2), o.quick ? 5 : 10],
-      ['large', large, large.latestVersion, 2],
-      ['large', large, Math.floor(large.latestVersion / 2), 2],
+    // The large table's answers (100k / 1M lines) are larger than the cache keeps: uncached only.
+    const plan: [keyof typeof tables, Dataset, number, number, boolean][] = [
+      ['small', small, small.latestVersion, o.quick ? 5 : 10, true],
+      ['small', small, Math.floor(small.latestVersion / 2), o.quick ? 5 : 10, true],
+      ['large', large, large.latestVersion, o.quick ? 2 : 1, false],
+      ['large', large, Math.floor(large.latestVersion / 2), o.quick ? 2 : 1, false],
     ];
-    for (const [name, ds, version, k] of plan) {
+    for (const [name, ds, version, k, withCache] of plan) {
       o.log(`   ${name} table at version ${version} (${k} requests / opens per run)`);
-      const sharing: number[] = [];
+      const cachedTimes: number[] = [];
+      const uncachedTimes: number[] = [];
+      const uncachedMedians: number[] = [];
       const deltaRs: number[] = [];
       let expected = -1;
       const check = (files: number, who: string): void => {
@@ -196,19 +231,24 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
           throw new Error(`${who} listed ${files} files of ${name}@${version}, the other side ${expected}`);
         expected = files;
       };
+      const requests = async (server: keyof typeof servers, into: number[]): Promise<number> => {
+        const xs: number[] = [];
+        for (let i = 0; i < k; i++) {
+          const q = await query(name, version, server);
+          check(q.files, `sharing (${server})`);
+          xs.push(q.s);
+        }
+        into.push(...xs);
+        return median(xs);
+      };
       const result = await interleave({
         log: o.log,
         a: {
-          name: 'sharing',
+          name: withCache ? 'sharing (cached)' : 'sharing (uncached)',
           run: async () => {
-            const xs: number[] = [];
-            for (let i = 0; i < k; i++) {
-              const q = await query(name, version);
-              check(q.files, 'sharing');
-              xs.push(q.s);
-            }
-            sharing.push(...xs);
-            return median(xs);
+            const m = await requests('uncached', uncachedTimes);
+            uncachedMedians.push(m);
+            return withCache ? requests('cached', cachedTimes) : m;
           },
         },
         b: {
@@ -229,50 +269,59 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
         },
       });
       // Warm-up runs are in the arrays too; percentiles are over the timed runs only.
-      const timedSharing = sharing.slice(k);
-      const timedDeltaRs = deltaRs.slice(k);
+      const timed = (xs: number[]): number[] => xs.slice(k);
+      const stats = (xs: number[]) => ({ p50: round(percentile(xs, 50)), p95: round(percentile(xs, 95)) });
+      // delta-rs / uncached per timed pair (the uncached requests ran in the same A run).
+      const uncachedSpeedups = result.pairs.map((p, i) => p.bSeconds / uncachedMedians[i + 1]);
+      const uncached = {
+        ...stats(timed(uncachedTimes)),
+        speedup: `${round(median(uncachedSpeedups))} (${round(Math.min(...uncachedSpeedups))}–${round(Math.max(...uncachedSpeedups))})`,
+      };
       cases.push({
         table: name,
         version,
         numFiles: expected,
-        sharingP50: round(percentile(timedSharing, 50)),
-        sharingP95: round(percentile(timedSharing, 95)),
-        deltaRsP50: round(percentile(timedDeltaRs, 50)),
-        deltaRsP95: round(percentile(timedDeltaRs, 95)),
-        speedup: describeRatio(result, 'speedup'),
+        cached: withCache
+          ? { ...stats(timed(cachedTimes)), speedup: describeRatio(result, 'speedup') }
+          : null,
+        uncached,
+        deltaRsP50: round(percentile(timed(deltaRs), 50)),
+        deltaRsP95: round(percentile(timed(deltaRs), 95)),
         interleaved: result,
       });
-      o.log(`   -> ${expected} files, delta-rs / sharing ${describeRatio(result, 'speedup')}`);
+      o.log(
+        `   -> ${expected} files, delta-rs / sharing: cached ${withCache ? describeRatio(result, 'speedup') : '-'}, uncached ${uncached.speedup}`,
+      );
     }
 
-    // 8 concurrent clients on the small table's latest version.
-    const rpsRuns: number[] = [];
+    // 8 concurrent clients on the small table's latest version, with the cache and without.
     const seconds = o.quick ? 5 : 10;
-    for (let r = 0; r < 3; r++) {
-      let done = 0;
-      const until = Date.now() + seconds * 1000;
-      const client = async (): Promise<void> => {
-        while (Date.now() < until) {
-          await query('small', small.latestVersion);
-          done++;
-        }
-      };
-      const t0 = Date.now();
-      await Promise.all(Array.from({ length: 8 }, client));
-      rpsRuns.push(round(done / ((Date.now() - t0) / 1000), 1));
-    }
-    o.log(`   8 clients: ${rpsRuns.join(', ')} requests/s`);
+    const rps = async (server: keyof typeof servers): Promise<number[]> => {
+      const runs: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        let done = 0;
+        const until = Date.now() + seconds * 1000;
+        const client = async (): Promise<void> => {
+          while (Date.now() < until) {
+            await query('small', small.latestVersion, server);
+            done++;
+          }
+        };
+        const t0 = Date.now();
+        await Promise.all(Array.from({ length: 8 }, client));
+        runs.push(round(done / ((Date.now() - t0) / 1000), 1));
+      }
+      o.log(`   8 clients (${server}): ${runs.join(', ')} requests/s`);
+      return runs;
+    };
+    const rpsRuns = await rps('cached');
+    const rpsRunsUncached = await rps('uncached');
 
-    // RSS while the large table's latest answer streams (the answer is read, not kept).
+    // RSS while the large table's latest answer streams (the answer is counted, not kept).
     let peak = process.memoryUsage().rss;
     const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const before = process.memoryUsage().rss;
-    const r = await fetch(`${endpoint}/shares/bench/schemas/default/tables/large/query`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    for await (const _chunk of r.body ?? []) void _chunk;
+    await query('large', null, 'uncached');
     clearInterval(timer);
     o.log(
       `   RSS ${Math.round(before / 2 ** 20)} MB before, peak ${Math.round(peak / 2 ** 20)} MB while streaming`,
@@ -281,11 +330,15 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
       cases,
       requestsPerSecond8Clients: median(rpsRuns),
       rpsRuns,
+      requestsPerSecond8ClientsUncached: median(rpsRunsUncached),
+      rpsRunsUncached,
       largeTablePeakRssMB: Math.round(peak / 2 ** 20),
-      note: 'server and clients in one Node process; measured on a shared 2-core machine under load',
+      note: 'servers and clients in one Node process (node:http client); a warm server against a cold delta-rs open; shared 2-core machine under load',
     };
   } finally {
-    await app.close();
+    agent.destroy();
+    await servers.cached.close();
+    await servers.uncached.close();
     await store.close();
   }
 }

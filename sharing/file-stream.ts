@@ -19,7 +19,7 @@ import { rowOf, type FileRow } from './table-data';
 /** Rows per page: large enough to amortise a statement, small enough to keep a response cheap. */
 export const DEFAULT_PAGE_ROWS = 5_000;
 
-const COLS = ['path', 'size', 'version', 'partition_values', 'stats', 'raw'];
+const COLS = ['path', 'size', 'version', 'partition_values', 'stats'];
 
 /** Versions lo..hi, or (when seq bounds are set) the seq range [seqLo, seqHi) of version lo = hi. */
 interface Range {
@@ -33,6 +33,8 @@ export interface FilePageOptions {
   /** Partition-pruning condition on the add rows (sharing/predicates.ts), or null. */
   where?: SqlCondition | null;
   pageRows?: number;
+  /** Also select the action body (`raw`): the delta format needs it, the parquet format does not. */
+  withBody?: boolean;
 }
 
 /** `SELECT <select>` of the rows valid at V (the statement `files()` runs) that also satisfy `extra`. */
@@ -98,25 +100,48 @@ export async function* filePagesAt(
   version: number,
   o: FilePageOptions = {},
 ): AsyncGenerator<FileRow[]> {
+  const label = `catalog table ${tableId} at version ${version}`;
+  const names = o.withBody === false ? COLS : [...COLS, 'raw'];
+  for await (const rows of rowPagesAt(db, tableId, version, { sql: names.join(', '), names }, o)) {
+    yield rows.map((x) => rowOf('add', x, label));
+  }
+}
+
+/** `filePagesAt` as positional rows of any select list over dl_add_files (named `names`). */
+export async function* rowPagesAt(
+  db: SqlDriver,
+  tableId: string,
+  version: number,
+  select: { sql: string; names: readonly string[] },
+  o: FilePageOptions = {},
+): AsyncGenerator<unknown[][]> {
   const limit = o.pageRows ?? DEFAULT_PAGE_ROWS;
   const cond: SqlCondition = o.where
     ? { sql: ` AND ${o.where.sql}`, params: o.where.params }
     : { sql: '', params: [] };
-  const label = `catalog table ${tableId} at version ${version}`;
-  for (const r of await planPages(db, tableId, version, cond, limit)) {
+  const page = (r: Range): Promise<unknown[][]> => {
     // A seq range of one commit is one primary-key range scan (table_id, version, seq); the class
     // scans would each re-read the whole commit for every page of it.
     const q =
       r.seqLo === undefined
-        ? validAt(db, COLS.join(', '), tableId, version, {
+        ? validAt(db, select.sql, tableId, version, {
             sql: ` AND version >= ? AND version <= ?${cond.sql}`,
             params: [r.lo, r.hi, ...cond.params],
           })
         : {
-            sql: `SELECT ${COLS.join(', ')} FROM {T:dl_add_files} WHERE table_id = ? AND version = ? AND seq >= ? AND seq < ? AND (removed_version IS NULL OR removed_version > ?)${cond.sql}`,
+            sql: `SELECT ${select.sql} FROM {T:dl_add_files} WHERE table_id = ? AND version = ? AND seq >= ? AND seq < ? AND (removed_version IS NULL OR removed_version > ?)${cond.sql}`,
             params: [tableId, r.lo, r.seqLo, r.seqHi ?? 0, version, ...cond.params],
           };
-    const rows = await queryArrays(db, q.sql, COLS, q.params);
-    if (rows.length > 0) yield rows.map((x) => rowOf('add', x, label));
+    return queryArrays(db, q.sql, select.names, q.params);
+  };
+  const plan = await planPages(db, tableId, version, cond, limit);
+  // One page ahead: the database reads page i+1 while the caller turns page i into lines (two
+  // pages in memory at most). A prefetch the caller never asks for must not become unhandled.
+  let next = plan.length > 0 ? page(plan[0]) : null;
+  for (let i = 0; next !== null; i++) {
+    const rows = await next;
+    next = i + 1 < plan.length ? page(plan[i + 1]) : null;
+    next?.catch(() => undefined);
+    if (rows.length > 0) yield rows;
   }
 }

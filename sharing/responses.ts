@@ -6,7 +6,7 @@
  * path, and any deletion-vector file, replaced by expiring URLs (a `p` descriptor), so a Delta
  * reader on the client applies deletion vectors and column mapping itself.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { MetadataJson, ProtocolJson, SnapshotJson } from '../delta/snapshot-json';
 import { locateDataFile } from '../delta/data-path';
 import { dvFileLocation } from '../reader/dv-descriptor';
@@ -15,14 +15,22 @@ import type { FileRow } from './table-data';
 
 export type ResponseFormat = 'parquet' | 'delta';
 
-/** Sign one file reference of the table being answered for. */
-export type SignFn = (ref: FileRef) => Promise<{ url: string; expiresAt: number }>;
+export interface Signed {
+  url: string;
+  expiresAt: number;
+}
+
+/**
+ * Sign one file reference of the table being answered for (local URLs synchronously).
+ * `jsonSafe`: every URL it returns is a JSON string's content as it is (nothing to escape).
+ */
+export type SignFn = ((ref: FileRef) => Signed | Promise<Signed>) & { jsonSafe?: boolean };
 
 const withoutNulls = (o: object): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 
 /** Stable file id: the protocol only asks that it identify the file within the table. */
-export const fileId = (path: string): string => createHash('sha256').update(path).digest('hex').slice(0, 32);
+export const fileId = (path: string): string => hash('sha256', path, 'hex').slice(0, 32);
 
 export function protocolLine(p: ProtocolJson, format: ResponseFormat): string {
   return JSON.stringify(
@@ -84,24 +92,54 @@ export interface LineOptions {
 const CHANGE_KEY = { add: 'add', remove: 'remove', cdc: 'cdf' } as const;
 const DELTA_KEY = { add: 'add', remove: 'remove', cdc: 'cdc' } as const;
 
-/** One response line for a file row, with its data file (and deletion vector) signed. */
-export async function fileLine(f: FileRow, sign: SignFn, o: LineOptions): Promise<string> {
-  const { url, expiresAt } = await sign(locateDataFile(f.path));
+/**
+ * One response line for a file row, with its data file (and deletion vector) signed. Synchronous
+ * when signing is (local tables, parquet format): a 1M-file answer must not cost a promise, an
+ * object and a generic JSON.stringify per file, so the parquet line is built as text.
+ */
+export function fileLine(f: FileRow, sign: SignFn, o: LineOptions): string | Promise<string> {
+  const signed = sign(locateDataFile(f.path));
+  if (o.format === 'parquet') {
+    return signed instanceof Promise ? signed.then((x) => parquetLine(f, x, o)) : parquetLine(f, signed, o);
+  }
+  return deltaLine(f, sign, o, signed);
+}
+
+function parquetLine(f: FileRow, signed: Signed, o: LineOptions): string {
+  // Same keys, in the same order, as JSON.stringify of the protocol's object (nulls left out).
+  const key = o.wrapper === 'file' ? 'file' : CHANGE_KEY[f.kind];
+  let line = `{"${key}":{"url":${JSON.stringify(signed.url)},"id":"${fileId(f.path)}","partitionValues":${f.partitionValuesJson},"size":${f.size}`;
+  if (f.kind === 'add' && f.stats !== null) line += `,"stats":${JSON.stringify(f.stats)}`;
+  if (o.timestamp !== undefined) line += `,"version":${f.version},"timestamp":${o.timestamp}`;
+  return `${line},"expirationTimestamp":${signed.expiresAt}}}`;
+}
+
+/**
+ * PostgreSQL builds every parquet-format query line but its URL and expiry: the id (the same
+ * sha256 prefix as `fileId`), the partition values (the stored JSON text), the size and the stats
+ * (quoted by to_json), so the server only signs and concatenates, and decodes one text column per
+ * row instead of four. Other engines build the same line in JS (`fileLine`).
+ */
+export const PG_QUERY_LINE_TAIL =
+  `'","id":"' || left(encode(sha256(convert_to(path, 'UTF8')), 'hex'), 32)` +
+  ` || '","partitionValues":' || coalesce(partition_values, '{}') || ',"size":' || size` +
+  ` || coalesce(',"stats":' || to_json(stats)::text, '') || ',"expirationTimestamp":'`;
+
+/** A query line from its signed URL and the tail PostgreSQL built (`PG_QUERY_LINE_TAIL`). */
+export function queryLineFromTail(signed: Signed, jsonSafe: boolean | undefined, tail: string): string {
+  const url = jsonSafe ? signed.url : JSON.stringify(signed.url).slice(1, -1);
+  return `{"file":{"url":"${url}${tail}${signed.expiresAt}}}`;
+}
+
+async function deltaLine(
+  f: FileRow,
+  sign: SignFn,
+  o: LineOptions,
+  dataFile: Signed | Promise<Signed>,
+): Promise<string> {
+  const { url, expiresAt } = await dataFile;
   const id = fileId(f.path);
   const versioned = o.timestamp === undefined ? {} : { version: f.version, timestamp: o.timestamp };
-  if (o.format === 'parquet') {
-    const body = withoutNulls({
-      url,
-      id,
-      partitionValues: f.partitionValues,
-      size: f.size,
-      stats: f.kind === 'add' ? (f.stats ?? undefined) : undefined,
-      ...versioned,
-      expirationTimestamp: expiresAt,
-    });
-    const key = o.wrapper === 'file' ? 'file' : CHANGE_KEY[f.kind];
-    return JSON.stringify({ [key]: body });
-  }
   const action: Record<string, unknown> = { ...f.body, path: url };
   let deletionVectorFileId: string | undefined;
   let expires = expiresAt;

@@ -16,6 +16,7 @@ import type { Recipient, ShareRegistry } from './config';
 import { registerFileRoute } from './file-route';
 import { PageQuery, PageTokens, SharingError, authenticate, notFound, parseParams, sendError } from './http';
 import type { SignFn } from './responses';
+import { ResponseCache } from './response-cache';
 import { UrlSigner } from './signer';
 import { registerTableRoutes } from './table-routes';
 
@@ -39,6 +40,11 @@ export interface SharingServerOptions {
   accessLog?: (e: AccessLogEntry) => void;
   /** File rows per SQL page of a query answer (sharing/file-stream.ts). */
   filePageRows?: number;
+  /**
+   * Bytes of query answers kept for re-use (sharing/response-cache.ts); 0 turns the cache off.
+   * Default 256 MiB. Answers are re-used for min(60 s, ttl / 4) after they were signed.
+   */
+  responseCacheBytes?: number;
 }
 
 /** A local table's root directory, or null for tables on object stores. */
@@ -51,6 +57,10 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
   const base = (o.basePath ?? '').replace(/\/+$/, '');
   const secret = o.secret ?? randomBytes(32);
   const signer = new UrlSigner(o.urlTtlSeconds ?? 900, secret);
+  const answers = new ResponseCache(
+    o.responseCacheBytes ?? 256 * 2 ** 20,
+    Math.min(60_000, (signer.ttlSeconds * 1000) / 4),
+  );
   const pages = new PageTokens(secret);
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const recipients = new WeakMap<FastifyRequest, Recipient>();
@@ -92,15 +102,16 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
    * One response signs each file once, at one instant: the remove and the add of the same file in
    * one version must carry the same URL, or a Delta reader cannot pair them (CDF of DV updates).
    */
-  const signerFor = (req: FastifyRequest, t: CatalogTable, memo: boolean): SignFn => {
-    const now = Date.now();
+  const signerFor = (req: FastifyRequest, t: CatalogTable, memo: boolean, now = Date.now()): SignFn => {
     const root = localRoot(t.location);
     let sign: SignFn;
     if (root !== null) {
-      sign = async (ref) => {
-        const { path, expiresAt } = signer.localPath(t.tableId, ref, now);
-        return { url: publicBase(req) + path, expiresAt };
-      };
+      const expiresAt = now + signer.ttlSeconds * 1000;
+      const paths = signer.localPaths(t.tableId, expiresAt);
+      const prefix = publicBase(req);
+      sign = (ref) => ({ url: prefix + paths(ref), expiresAt });
+      // The path part is percent-encoding, hex and digits: only the request's host could need escaping.
+      sign.jsonSafe = JSON.stringify(prefix) === `"${prefix}"`;
     } else {
       let store = stores.get(t.location);
       if (!store) stores.set(t.location, (store = openStore(t.location)));
@@ -110,8 +121,8 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
         expiresAt: now + signer.ttlSeconds * 1000,
       });
     }
-    // Local URLs are a function of (file, now) already; the memo, which grows with the answer,
-    // is only kept for change responses.
+    // Local URLs are a function of (file, now) already; the memo is only kept for change
+    // responses, one per version (table-routes.ts), so it never grows with the answer.
     if (!memo || root !== null) return sign;
     const seen = new Map<string, ReturnType<SignFn>>();
     return (ref) => {
@@ -173,6 +184,8 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
     base,
     signerFor,
     recipient,
+    publicBase,
+    answers,
     pageRows: o.filePageRows,
   });
 

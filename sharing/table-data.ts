@@ -1,30 +1,16 @@
 /**
  * What a sharing response says about a table, read from SQL only: the table state at a version
  * (the snapshot reader without files), the rows of the add files (streamed in pages by
- * file-stream.ts, through the covering index `files()` uses), and the change data feed from the
- * catalog's cdc/add/remove rows. The log is never replayed.
+ * file-stream.ts, through the covering index `files()` uses); the change data feed is streamed
+ * from the catalog's cdc/add/remove rows by change-stream.ts. The log is never replayed.
  */
 import { DeltaSqlError } from '../common/errors';
-import { queryArrays } from '../catalog/file-list';
 import type { SqlCatalogStore } from '../catalog/sql-catalog';
-import type { SqlValue } from '../catalog/sql';
 import type { SnapshotJson } from '../delta/snapshot-json';
-
-/** One add (or remove, or cdc) row as a response needs it; `raw` is the verbatim action body. */
-export interface FileRow {
-  kind: 'add' | 'remove' | 'cdc';
-  path: string;
-  size: number;
-  version: number;
-  partitionValues: Record<string, string | null>;
-  stats: string | null;
-  /** The action body as written in the log (add/remove/cdc object, not wrapped). */
-  body: Record<string, unknown>;
-}
 
 const toNum = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 
-function unwrap(raw: unknown, key: string, where: string): Record<string, unknown> {
+export function unwrap(raw: unknown, key: string, where: string): Record<string, unknown> {
   let obj: unknown;
   try {
     obj = JSON.parse(String(raw));
@@ -39,30 +25,57 @@ function unwrap(raw: unknown, key: string, where: string): Record<string, unknow
 }
 
 /**
- * One row as a FileRow. The action body is parsed only when read (the delta format, deletion
- * vectors): a parquet-format answer needs only the columns, and parsing 1M bodies dominated it.
+ * One add (or remove, or cdc) row as a response needs it, from the columns (path, size, version,
+ * partition_values, stats[, raw]). The action body (`raw`, the verbatim add/remove/cdc object) and
+ * the partition values are parsed only when read: a parquet-format answer needs neither (it does
+ * not even select `raw`, half of a row's bytes), and parsing 1M bodies dominated it. Without `raw`
+ * the body is `{}`: parquet-format tables have no deletion vectors, the only thing read from it.
  */
-export function rowOf(kind: FileRow['kind'], r: unknown[], where: string): FileRow {
-  const [path, size, version, pv, stats, raw] = r;
-  let body: Record<string, unknown> | undefined;
-  const parsed = (): Record<string, unknown> => (body ??= unwrap(raw, kind, where));
-  return {
-    kind,
-    path: String(path),
-    size: toNum(size ?? parsed().size ?? 0),
-    version: toNum(version),
-    partitionValues:
-      typeof pv === 'string'
-        ? (JSON.parse(pv) as Record<string, string | null>)
-        : ((parsed().partitionValues as Record<string, string | null> | undefined) ?? {}),
-    stats: typeof stats === 'string' ? stats : null,
-    get body() {
-      return parsed();
-    },
-  };
+export class FileRow {
+  readonly path: string;
+  readonly size: number;
+  readonly version: number;
+  readonly stats: string | null;
+  private readonly pv: unknown;
+  private readonly raw: unknown;
+  private parsedBody: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly kind: 'add' | 'remove' | 'cdc',
+    r: readonly unknown[],
+    private readonly where: string,
+  ) {
+    this.path = String(r[0]);
+    this.version = toNum(r[2]);
+    this.pv = r[3];
+    this.stats = typeof r[4] === 'string' ? r[4] : null;
+    this.raw = r[5];
+    this.size = r[1] === null || r[1] === undefined ? toNum(this.body.size ?? 0) : toNum(r[1]);
+  }
+
+  /** The action body as written in the log (add/remove/cdc object, not wrapped). */
+  get body(): Record<string, unknown> {
+    if (this.raw === null || this.raw === undefined) return {};
+    return (this.parsedBody ??= unwrap(this.raw, this.kind, this.where));
+  }
+
+  /** The partition values as JSON text: the stored column verbatim (the writer's JSON.stringify). */
+  get partitionValuesJson(): string {
+    return typeof this.pv === 'string' && this.pv.startsWith('{')
+      ? this.pv
+      : JSON.stringify(this.partitionValues);
+  }
+
+  get partitionValues(): Record<string, string | null> {
+    if (typeof this.pv === 'string') return JSON.parse(this.pv) as Record<string, string | null>;
+    // A driver that returns JSON columns parsed (mysql2 for JSON types).
+    if (this.pv !== null && typeof this.pv === 'object') return this.pv as Record<string, string | null>;
+    return (this.body.partitionValues as Record<string, string | null> | undefined) ?? {};
+  }
 }
 
-const ADD_COLUMNS = ['path', 'size', 'version', 'partition_values', 'stats', 'raw'];
+export const rowOf = (kind: FileRow['kind'], r: readonly unknown[], where: string): FileRow =>
+  new FileRow(kind, r, where);
 
 export const tableState = (
   store: SqlCatalogStore,
@@ -100,64 +113,4 @@ export async function* limitPages(pages: AsyncIterable<FileRow[]>, limit: number
     if (out.length > 0) yield out;
     if (rows >= limit) return;
   }
-}
-
-export interface ChangeSet {
-  /** Actions per version in version order: cdc files when a version has them, else adds/removes. */
-  rows: FileRow[];
-  timestamps: Map<number, number>;
-  /** Versions in the range whose commit changed the table metadata (raw metaData bodies). */
-  metadata: Map<number, Record<string, unknown>>;
-}
-
-/**
- * Change data feed rows of [start, end], as stored in the catalog. With `all`, every add, remove
- * and cdc action (the delta response format: the client's Delta reader applies the CDF rules);
- * otherwise the protocol's rule: a version's cdc files when it has any, else its data-changing
- * adds and removes.
- */
-export async function changesBetween(
-  store: SqlCatalogStore,
-  tableId: string,
-  start: number,
-  end: number,
-  all = false,
-): Promise<ChangeSet> {
-  const db = store.driver;
-  const p: SqlValue[] = [tableId, start, end];
-  const range = 'table_id = ? AND version >= ? AND version <= ?';
-  const dataChange = all ? '' : ' AND data_change';
-  const [cdc, adds, removes, versions, metas] = await Promise.all([
-    queryArrays(
-      db,
-      `SELECT path, size, version, partition_values, NULL AS stats, raw FROM {T:dl_cdc_files} WHERE ${range}`,
-      ADD_COLUMNS,
-      p,
-    ),
-    queryArrays(
-      db,
-      `SELECT path, size, version, partition_values, stats, raw FROM {T:dl_add_files} WHERE ${range}${dataChange}`,
-      ADD_COLUMNS,
-      p,
-    ),
-    queryArrays(
-      db,
-      `SELECT path, size, version, NULL AS partition_values, NULL AS stats, raw FROM {T:dl_remove_files} WHERE ${range}${dataChange}`,
-      ADD_COLUMNS,
-      p,
-    ),
-    db.query(`SELECT version, commit_timestamp FROM {T:dl_table_versions} WHERE ${range}`, p),
-    db.query(`SELECT version, raw FROM {T:dl_metadata_updates} WHERE ${range}`, p),
-  ]);
-  const label = `catalog table ${tableId}, versions ${start}..${end}`;
-  const cdcRows = cdc.map((r) => rowOf('cdc', r, label));
-  const withCdc = new Set(all ? [] : cdcRows.map((r) => r.version));
-  const rows = [
-    ...cdcRows,
-    ...adds.map((r) => rowOf('add', r, label)).filter((r) => !withCdc.has(r.version)),
-    ...removes.map((r) => rowOf('remove', r, label)).filter((r) => !withCdc.has(r.version)),
-  ].sort((a, b) => a.version - b.version);
-  const timestamps = new Map(versions.map((r) => [toNum(r.version), toNum(r.commit_timestamp)]));
-  const metadata = new Map(metas.map((r) => [toNum(r.version), unwrap(r.raw, 'metaData', label)]));
-  return { rows, timestamps, metadata };
 }

@@ -31,9 +31,10 @@ import {
   type ResponseFormat,
   type SignFn,
 } from './responses';
-import { filePagesAt } from './file-stream';
-import type { SqlCondition } from './predicates';
-import { changesBetween, limitPages, tableState, type FileRow } from './table-data';
+import { changeStream, type ChangeMode } from './change-stream';
+import { pageText, pgQueryLines, rowQueryLines } from './query-lines';
+import type { ResponseCache } from './response-cache';
+import { tableState, type FileRow } from './table-data';
 
 export interface TableContext {
   store: SqlCatalogStore;
@@ -43,10 +44,16 @@ export interface TableContext {
    * Signing for one catalog table's files, for this request (local route or pre-signing). With
    * `memo`, a file named twice gets the same URL (change responses pair removes with adds).
    */
-  signerFor(req: FastifyRequest, table: CatalogTable, memo: boolean): SignFn;
+  signerFor(req: FastifyRequest, table: CatalogTable, memo: boolean, now?: number): SignFn;
   recipient(req: FastifyRequest): Recipient;
+  /** `scheme://host/base` of this request: local file URLs (and so cached answers) depend on it. */
+  publicBase(req: FastifyRequest): string;
+  answers: ResponseCache;
   pageRows?: number;
 }
+
+/** Table states (protocol, metadata, counts) of committed versions, which never change. */
+const STATE_CACHE_ENTRIES = 256;
 
 type TableParams = { share: string; schema: string; table: string };
 
@@ -108,33 +115,6 @@ function chooseFormat(req: FastifyRequest, s: Pick<SnapshotJson, 'protocol' | 'm
   return parquet || !delta ? 'parquet' : 'delta';
 }
 
-/**
- * File pages at a version, pruned by the hint condition. Hints are best effort (PROTOCOL.md): a
- * condition the database cannot evaluate means no pruning, never a failed query.
- */
-async function* prunedPages(
-  store: SqlCatalogStore,
-  tableId: string,
-  version: number,
-  where: SqlCondition | null,
-  pageRows: number | undefined,
-): AsyncGenerator<FileRow[]> {
-  if (where) {
-    const pruned = filePagesAt(store.driver, tableId, version, { where, pageRows });
-    let first: IteratorResult<FileRow[]> | null = null;
-    try {
-      first = await pruned.next();
-    } catch {
-      // fall through to the unpruned list
-    }
-    if (first !== null) {
-      for (let p = first; !p.done; p = await pruned.next()) yield p.value;
-      return;
-    }
-  }
-  yield* filePagesAt(store.driver, tableId, version, { pageRows });
-}
-
 export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): void {
   const prefix = `${ctx.base}/shares/:share/schemas/:schema/tables/:table`;
 
@@ -147,36 +127,59 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     return t;
   }
 
+  const headers = (reply: FastifyReply, version: number, format: string): FastifyReply =>
+    reply
+      .header('content-type', 'application/x-ndjson; charset=utf-8')
+      .header('delta-table-version', String(version))
+      .header('delta-sharing-capabilities', `responseformat=${format}`);
+
   const ndjson = (
     reply: FastifyReply,
     version: number,
     format: ResponseFormat,
     lines: string[],
-  ): FastifyReply =>
-    reply
-      .header('content-type', 'application/x-ndjson; charset=utf-8')
-      .header('delta-table-version', String(version))
-      .header('delta-sharing-capabilities', `responseformat=${format}`)
-      .send(lines.length === 0 ? '' : lines.join('\n') + '\n');
+  ): FastifyReply => headers(reply, version, format).send(lines.length === 0 ? '' : lines.join('\n') + '\n');
 
-  /** A streamed NDJSON answer: one chunk per page, pulled only as fast as the client reads. */
+  /**
+   * A streamed NDJSON answer: one chunk per page, pulled only as fast as the client reads. With a
+   * collector, the chunks are also kept for the response cache once the last one was sent.
+   */
   const ndjsonStream = (
     reply: FastifyReply,
     version: number,
     format: ResponseFormat,
     head: string[],
     rest: AsyncIterable<string>,
+    keep?: ReturnType<ResponseCache['collector']>,
   ): FastifyReply => {
     async function* all(): AsyncGenerator<string> {
-      yield head.join('\n') + '\n';
-      yield* rest;
+      const first = head.join('\n') + '\n';
+      keep?.add(first);
+      yield first;
+      for await (const chunk of rest) {
+        keep?.add(chunk);
+        yield chunk;
+      }
+      keep?.store();
     }
-    return reply
-      .header('content-type', 'application/x-ndjson; charset=utf-8')
-      .header('delta-table-version', String(version))
-      .header('delta-sharing-capabilities', `responseformat=${format}`)
-      .send(Readable.from(all(), { highWaterMark: 1 }));
+    return headers(reply, version, format).send(Readable.from(all(), { highWaterMark: 1 }));
   };
+
+  const states = new Map<string, SnapshotJson>();
+  /** The table state a query names; committed versions' states are kept (they never change). */
+  async function stateAt(
+    t: CatalogTable,
+    at: { version?: number; timestamp?: number },
+  ): Promise<SnapshotJson> {
+    const v = at.version ?? (at.timestamp === undefined ? (t.lastVersion ?? undefined) : undefined);
+    const key = `${t.tableId}\n${t.location}\n${v}`;
+    const hit = v === undefined ? undefined : states.get(key);
+    if (hit) return hit;
+    const s = await tableState(ctx.store, t.tableId, at).catch(asClientError);
+    if (states.size >= STATE_CACHE_ENTRIES) states.clear();
+    states.set(`${t.tableId}\n${t.location}\n${s.version}`, s);
+    return s;
+  }
 
   const version = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const t = await resolve(req);
@@ -215,23 +218,33 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
         : body.timestamp !== undefined
           ? { timestamp: parseTimestamp('timestamp', body.timestamp) }
           : {};
-    const s = await tableState(ctx.store, t.tableId, at).catch(asClientError);
+    const s = await stateAt(t, at);
     const format = chooseFormat(req, s);
+    const now = Date.now();
+    const key = JSON.stringify([
+      t.tableId,
+      t.location,
+      s.version,
+      format,
+      body.jsonPredicateHints ?? null,
+      body.limitHint ?? null,
+      ctx.publicBase(req),
+    ]);
+    const cached = ctx.answers.get(key, now);
+    if (cached) return headers(reply, cached.version, cached.format).send(cached.body);
     const pred = body.jsonPredicateHints === undefined ? null : parsePredicate(body.jsonPredicateHints);
     const where = pred ? compilePredicate(pred, partitionKeyMap(s.metadata), ctx.store.dialect) : null;
-    const sign = ctx.signerFor(req, t, false);
-    let pages = prunedPages(ctx.store, t.tableId, s.version, where, ctx.pageRows);
-    if (body.limitHint !== undefined) pages = limitPages(pages, body.limitHint);
-    // The first page is read before the status line, so a failing statement is still an error answer.
-    const first = await pages.next();
-    async function* fileLines(): AsyncGenerator<string> {
-      for (let p = first; !p.done; p = await pages.next()) {
-        const out: string[] = [];
-        for (const f of p.value) out.push(await fileLine(f, sign, { format, wrapper: 'file' }));
-        yield out.join('\n') + '\n';
-      }
-    }
-    return ndjsonStream(reply, s.version, format, stateLines(s, format), fileLines());
+    const sign = ctx.signerFor(req, t, false, now);
+    const fileLines =
+      format === 'parquet' && body.limitHint === undefined && ctx.store.dialect === 'postgres'
+        ? pgQueryLines(ctx.store, t.tableId, s.version, where, sign, ctx.pageRows)
+        : rowQueryLines(ctx.store, t.tableId, s.version, where, sign, {
+            format,
+            limitHint: body.limitHint,
+            pageRows: ctx.pageRows,
+          });
+    const keep = ctx.answers.collector(key, { version: s.version, format, signedAt: now });
+    return ndjsonStream(reply, s.version, format, stateLines(s, format), await fileLines, keep);
   });
 
   /** Query from a starting version: the data-changing adds and removes, with historical metadata. */
@@ -243,17 +256,14 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
   ): Promise<FastifyReply> {
     const start = body.startingVersion ?? 0;
     const end = body.endingVersion ?? t.lastVersion ?? 0;
-    return changeLines(
-      req,
-      reply,
-      t,
-      start,
-      end,
-      true,
-      (f) => f.kind !== 'cdc' && f.body.dataChange !== false,
-    );
+    return changeLines(req, reply, t, start, end, true, 'actions');
   }
 
+  /**
+   * A change answer, streamed page by page from SQL. URLs are signed once per version with one
+   * instant: the remove and the add of one file in one version carry the same URL (a Delta reader
+   * pairs them), and the memo that guarantees it never outlives its version.
+   */
   async function changeLines(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -261,7 +271,7 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     start: number,
     end: number,
     history: boolean,
-    keep: (f: Awaited<ReturnType<typeof changesBetween>>['rows'][number]) => boolean = () => true,
+    mode: ChangeMode = 'cdf',
   ): Promise<FastifyReply> {
     if (end < start) throw badParam(`endingVersion ${end} is before startingVersion ${start}`);
     if (t.firstVersion !== null && start < t.firstVersion)
@@ -270,20 +280,36 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
       );
     if (end > (t.lastVersion ?? 0))
       throw badParam(`endingVersion ${end} is after the latest version ${t.lastVersion}`);
-    const s = await tableState(ctx.store, t.tableId, { version: start }).catch(asClientError);
+    const s = await stateAt(t, { version: start });
     const format = chooseFormat(req, s);
-    const set = await changesBetween(ctx.store, t.tableId, start, end, format === 'delta');
-    const sign = ctx.signerFor(req, t, true);
-    const lines = [protocolLine(s.protocol, format), metadataLine(s.metadata, format, { version: start })];
+    const changes = await changeStream(
+      ctx.store,
+      t.tableId,
+      start,
+      end,
+      mode === 'cdf' && format === 'delta' ? 'all' : mode,
+      ctx.pageRows,
+    );
+    const head = [protocolLine(s.protocol, format), metadataLine(s.metadata, format, { version: start })];
     if (history || format === 'delta') {
-      for (const [v, m] of set.metadata) if (v > start) lines.push(metadataLine(m, format, { version: v }));
+      for (const [v, m] of changes.metadata)
+        if (v > start) head.push(metadataLine(m, format, { version: v }));
     }
-    for (const f of set.rows.filter(keep)) {
-      lines.push(
-        await fileLine(f, sign, { format, wrapper: 'change', timestamp: set.timestamps.get(f.version) }),
-      );
+    const now = Date.now();
+    let signVersion = -1;
+    let sign = ctx.signerFor(req, t, true, now);
+    const line = (f: FileRow): string | Promise<string> => {
+      if (f.version !== signVersion) {
+        signVersion = f.version;
+        sign = ctx.signerFor(req, t, true, now);
+      }
+      return fileLine(f, sign, { format, wrapper: 'change', timestamp: changes.timestamps.get(f.version) });
+    };
+    const first = await changes.pages.next();
+    async function* fileLines(): AsyncGenerator<string> {
+      for (let p = first; !p.done; p = await changes.pages.next()) yield await pageText(p.value, line);
     }
-    return ndjson(reply, start, format, lines);
+    return ndjsonStream(reply, start, format, head, fileLines());
   }
 
   app.get(`${prefix}/changes`, async (req, reply) => {
