@@ -117,7 +117,8 @@ export function createImportActivities(deps: ActivityDeps) {
             counts: emptyCounts(),
           };
         }
-        const ref = (await table.checkpoints(args.version)).find((c) => c.version === args.version);
+        const newest = await table.newestCheckpoint(args.version);
+        const ref = newest?.version === args.version ? newest : null;
         if (!ref) {
           throw new DeltaSqlError(
             'VersionNotFound',

@@ -55,8 +55,7 @@ export async function planStart(
     };
   }
   if (mode === 'checkpoint-only') {
-    const cps = await table.checkpoints(target);
-    const newest = cps[cps.length - 1];
+    const newest = await table.newestCheckpoint(target);
     if (newest) {
       return {
         startVersion: newest.version,

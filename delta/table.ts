@@ -149,6 +149,15 @@ export class DeltaTable {
       .map(([, refs]) => refs[0]);
   }
 
+  /**
+   * The newest complete checkpoint at or below `upTo` (default latest), or null. Listed from
+   * `_last_checkpoint` like `segment`, so a checkpoint-only import does not list (and, on local
+   * disk, stat) every file of a long log the way `checkpoints()` does.
+   */
+  async newestCheckpoint(upTo?: number): Promise<CheckpointRef | null> {
+    return newestCheckpointAtOrBelow(await this.listingFor(upTo), upTo ?? Number.MAX_SAFE_INTEGER);
+  }
+
   async segment(version?: number): Promise<ResolvedSegment> {
     return buildSegment(await this.listingFor(version), this.root, version);
   }
