@@ -249,7 +249,8 @@ async function main(): Promise<void> {
         d2dScript: path.join(ROOT, 'bench', 'd2d.py'),
         pairs: cfg.peerPairs,
         adminUrl,
-        postgres: true,
+        // DELTASQL_BENCH_D2D_POSTGRES=0 runs the SQLite pair only (delta2ducklake on PostgreSQL takes minutes).
+        postgres: process.env.DELTASQL_BENCH_D2D_POSTGRES !== '0',
       });
       log(`   speedup SQLite ${describeRatio(d2d.sqlite, 'speedup')}`);
       if (d2d.postgres) log(`   speedup PostgreSQL ${describeRatio(d2d.postgres, 'speedup')}`);
@@ -298,7 +299,7 @@ async function main(): Promise<void> {
 
   if (args.only.has('migrate')) {
     log('13. catalog migrate (issue 18): SQLite -> PostgreSQL and PostgreSQL -> DuckDB vs raw dump and load');
-    migrate = await migrateScenario({ quick: args.quick, dbUrl, log });
+    migrate = await migrateScenario({ quick: args.quick, dbUrl, dataRoot, log });
     log(`   sqlite->postgres migrate/\\copy ${describeRatio(migrate.sqliteToPostgres)}`);
     log(`   postgres->duckdb migrate/COPY ${describeRatio(migrate.postgresToDuckdb)}`);
   }
