@@ -110,7 +110,9 @@ async function sourceCheckpoints(location: string, from: number, to: number): Pr
 /**
  * Checkpoints where the source had them: as recorded at import (migration 6) for the versions
  * the record covers; past that, as the table's location still lists them; where neither is
- * known, every DEFAULT_CHECKPOINT_INTERVAL versions.
+ * known, every DEFAULT_CHECKPOINT_INTERVAL versions. The last recorded version is listed again
+ * when the location is readable: writers put a checkpoint just after its commit, so the import
+ * that took the commit often listed the log a moment before the checkpoint appeared.
  */
 async function sourceCheckpointPlan(
   store: CatalogStore,
@@ -122,21 +124,25 @@ async function sourceCheckpointPlan(
   const rec = await sourceCheckpointVersions(driverOf(store), t.tableId, from, to);
   const known = rec.listedTo === null ? from - 1 : Math.min(rec.listedTo, to);
   const rules: string[] = [];
-  const checkpoints = rec.versions.filter((v) => v <= known);
+  const checkpoints = new Set(rec.versions.filter((v) => v <= known));
   if (known >= from) rules.push(`where the source had them (recorded at import, versions ${from}–${known})`);
+  const listed = await sourceCheckpoints(t.location, Math.max(from, known), to);
+  if (listed !== null && listed.includes(known) && !checkpoints.has(known)) {
+    checkpoints.add(known);
+    rules.push(`at ${known}, where the source log has one written after the import listed it`);
+  }
   if (known < to) {
-    const found = await sourceCheckpoints(t.location, known + 1, to);
-    if (found !== null) {
-      checkpoints.push(...found);
+    if (listed !== null) {
+      for (const v of listed) if (v > known) checkpoints.add(v);
       rules.push(`where the source log has them (${t.location}, versions ${known + 1}–${to})`);
     } else {
-      checkpoints.push(...every(DEFAULT_CHECKPOINT_INTERVAL, known + 1));
+      for (const v of every(DEFAULT_CHECKPOINT_INTERVAL, known + 1)) checkpoints.add(v);
       rules.push(
         `every ${DEFAULT_CHECKPOINT_INTERVAL} versions for ${known + 1}–${to} (not recorded, and the source log is not readable)`,
       );
     }
   }
-  return { checkpoints, checkpointRule: rules.join('; ') };
+  return { checkpoints: [...checkpoints].sort((a, b) => a - b), checkpointRule: rules.join('; ') };
 }
 
 export async function planExport(store: CatalogStore, input: ExportInput): Promise<ExportPlan> {

@@ -110,3 +110,36 @@ test('delta-rs reads every exported version like the source and time travels by 
     expect({ engine: e.engine, at: got[i].at }).toEqual({ engine: e.engine, at: want });
   });
 });
+
+test('a checkpoint the source wrote after the import listed its version is exported too', async () => {
+  const copy = copyFixture(FIXTURE);
+  copies.push(copy);
+  const cp6 = logFile(copy, '00000000000000000006.checkpoint.parquet');
+  const cat = await freshCatalog('sqlite', 'export_late_cp');
+  try {
+    const store = cat.store as SqlCatalogStore;
+    const t = await store.ensureTable({ location: copy, name: 'late' });
+    const commits = (await loadHistory(copy)).commits.filter((c) => c.version <= 6);
+    await store.writeVersions(t.tableId, commits);
+    // The import of 0..6 lists the log just before the writer puts 6.checkpoint.parquet.
+    fs.renameSync(cp6, `${cp6}.later`);
+    await recordListedCheckpoints(store.driver, openStore(copy), t.tableId, 0, 6);
+    fs.renameSync(`${cp6}.later`, cp6);
+    expect((await sourceCheckpointVersions(store.driver, t.tableId, 0, 6)).versions).toEqual([3]);
+
+    const out = fs.mkdtempSync(`${path.dirname(copy)}/deltasql-late-`);
+    copies.push(out);
+    const plan = await exportAll(store, 'late', out);
+    expect(plan.checkpoints).toEqual([3, 6]);
+    expect(plan.checkpointRule).toMatch(
+      /at 6, where the source log has one written after the import listed it/,
+    );
+    expect(logNames(out).filter((n) => n.includes('checkpoint'))).toEqual([
+      '00000000000000000003.checkpoint.parquet',
+      '00000000000000000006.checkpoint.parquet',
+      '_last_checkpoint',
+    ]);
+  } finally {
+    await cat.drop();
+  }
+});
