@@ -10,7 +10,8 @@
  *
  * What the emulators check: Azurite verifies every SAS (a tampered one is refused, asserted here),
  * fake-gcs-server serves a V4 signed URL without checking its signature or expiry (its download
- * route ignores the X-Goog-* parameters), so for GCS the signature's shape is asserted instead.
+ * route ignores the X-Goog-* parameters), so the test verifies each GCS signature itself, per
+ * Google's V4 algorithm, with the service account's public key (test/storage/stores.ts).
  *
  * The server runs from dist/: `npm run build` first.
  */
@@ -24,7 +25,7 @@ import type { ObjectStore } from '../../storage/object-store';
 import { tempDir } from '../catalog/helpers';
 import { AZURE_CONNECTION_STRING, GCS_ENDPOINT, fixture } from '../support/env';
 import { filesUnder } from '../support/s3';
-import { createBucket, deltaRsOptions, storeFor, unique, upstreamOf } from '../storage/stores';
+import { createBucket, deltaRsOptions, storeFor, unique, upstreamOf, verifyGcsV4 } from '../storage/stores';
 import { importFixture, runOracle, type ImportedTable } from './helpers';
 
 jest.setTimeout(240_000);
@@ -61,6 +62,7 @@ interface Table extends ImportedTable {
 }
 
 const dir = tempDir('deltasql-share-cloud-');
+const SIGNER = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const token = `tok-${Math.random().toString(36).slice(2)}-${Date.now()}`;
 const tables: Table[] = [];
 const saved = { ...process.env };
@@ -132,7 +134,7 @@ async function query(name: string, delta = false): Promise<{ url: string; size: 
 
 beforeAll(async () => {
   // A throwaway service-account key: GCS V4 URLs are signed locally with it (never sent anywhere).
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } = SIGNER;
   const key = path.join(dir, 'signing-service-account.json');
   fs.writeFileSync(
     key,
@@ -213,6 +215,8 @@ test("file URLs are the store's own signed URLs, pointing at the emulator", asyn
         expect(url.searchParams.get('X-Goog-Algorithm')).toBe('GOOG4-RSA-SHA256');
         expect(url.searchParams.get('X-Goog-Expires')).toBe('900');
         expect(url.searchParams.get('X-Goog-Signature')).toMatch(/^[0-9a-f]{512}$/);
+        // Signed by the server with the service account's key, per Google's V4 algorithm.
+        expect([f.url, verifyGcsV4(f.url, SIGNER.publicKey)]).toEqual([f.url, true]);
       } else {
         expect([url.searchParams.get('sp'), url.searchParams.get('sr')]).toEqual(['r', 'b']);
         expect(url.searchParams.get('se')).toBeTruthy();

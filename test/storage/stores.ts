@@ -3,6 +3,7 @@
  * disk, S3 on moto, GCS on fake-gcs-server, Azure Blob on Azurite. Each test file gets fresh
  * buckets; `endpoint` routes a cloud store through another address (the fault proxy).
  */
+import { type KeyObject, createHash, verify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -130,4 +131,48 @@ export function deltaRsOptions(kind: 'gcs' | 'azure', dir: string): Record<strin
     azure_storage_endpoint: part('BlobEndpoint'),
     azure_allow_http: 'true',
   };
+}
+
+/** RFC 3986 percent-encoding, as GCS canonicalizes query names and values. */
+const rfc3986 = (s: string): string =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * Verify a V4 signed URL the way GCS does (cloud.google.com/storage/docs/authentication/signatures):
+ * rebuild the canonical request (verb, path, sorted query without the signature, the host header,
+ * UNSIGNED-PAYLOAD) and the string to sign, and check the RSA-SHA256 signature with the
+ * service account's public key. fake-gcs-server does not check signatures, so this is the check.
+ * The host is the URL's host name without its port: @google-cloud/storage 7 signs `host` as the
+ * endpoint's hostname (signer.js), which is the whole Host header on real GCS (port 443), but not
+ * on an emulator's port, where a verifying server would see `127.0.0.1:4443`.
+ */
+export function verifyGcsV4(url: string, publicKey: KeyObject): boolean {
+  const u = new URL(url);
+  const q = u.searchParams;
+  const query = [...q.entries()]
+    .filter(([k]) => k !== 'X-Goog-Signature')
+    .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
+    .sort()
+    .join('&');
+  const canonical = [
+    'GET',
+    u.pathname,
+    query,
+    `host:${u.hostname}\n`,
+    q.get('X-Goog-SignedHeaders'),
+    'UNSIGNED-PAYLOAD',
+  ];
+  const scope = (q.get('X-Goog-Credential') ?? '').split('/').slice(1).join('/');
+  const toSign = [
+    q.get('X-Goog-Algorithm'),
+    q.get('X-Goog-Date'),
+    scope,
+    createHash('sha256').update(canonical.join('\n')).digest('hex'),
+  ].join('\n');
+  return verify(
+    'sha256',
+    Buffer.from(toSign),
+    publicKey,
+    Buffer.from(q.get('X-Goog-Signature') ?? '', 'hex'),
+  );
 }
