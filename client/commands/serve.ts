@@ -1,6 +1,6 @@
 /**
  * `deltasql serve --catalog URL --shares shares.yaml [--host 127.0.0.1] [--port 8080]
- * [--base-path /delta-sharing] [--url-ttl 900]`: a Delta Sharing server over the catalog
+ * [--base-path /delta-sharing] [--url-ttl 900] [--response-cache-mb 256]`: a Delta Sharing server over the catalog
  * (sharing/server.ts). Runs until SIGINT/SIGTERM; access log lines go to stderr as JSON.
  */
 import type { Command } from 'commander';
@@ -16,6 +16,7 @@ interface ServeOptions {
   port: number;
   basePath: string;
   urlTtl: number;
+  responseCacheMb: number;
 }
 
 export function register(program: Command): void {
@@ -28,6 +29,12 @@ export function register(program: Command): void {
     .option('--port <n>', 'port to listen on', parseNonNegativeInt('--port'), 8080)
     .option('--base-path <path>', 'URL prefix of every endpoint', '/delta-sharing')
     .option('--url-ttl <seconds>', 'lifetime of signed file URLs', parseNonNegativeInt('--url-ttl'), 900)
+    .option(
+      '--response-cache-mb <n>',
+      'memory for query answers re-used within min(60 s, ttl/4) of signing (0: off)',
+      parseNonNegativeInt('--response-cache-mb'),
+      256,
+    )
     .action((opts: ServeOptions) =>
       runAction(false, async () => {
         const shares = loadShares(opts.shares);
@@ -37,6 +44,7 @@ export function register(program: Command): void {
           shares,
           basePath: opts.basePath,
           urlTtlSeconds: opts.urlTtl,
+          responseCacheBytes: opts.responseCacheMb * 2 ** 20,
           accessLog: (e) =>
             process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n'),
         });
