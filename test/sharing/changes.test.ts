@@ -2,7 +2,9 @@
  * Change data feed and time travel over Delta Sharing, judged by the real Python clients in one
  * process: `load_table_changes_as_pandas` equals delta-rs `load_cdf` for the whole history and a
  * later range of every CDF fixture (the deletion-vector one through the delta response format),
- * and `load_as_pandas(timestamp=…)` reads the version that was current at that time.
+ * and `load_as_pandas(timestamp=…)` reads the version that was current at that time. The CDF
+ * checks run twice: through a server with the default SQL page size, and through one reading
+ * 2 actions per page, so every answer streams over many pages and splits commits by seq.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +26,7 @@ const TIME_TRAVEL = 'delta-rs/simple_table';
 const BASE_MS = Date.UTC(2024, 0, 1);
 
 let s: Served;
+let paged: Served;
 const tables = new Map<string, ImportedTable>();
 
 beforeAll(async () => {
@@ -47,9 +50,14 @@ beforeAll(async () => {
     [...tables.values()].map((t) => t.name),
     { store, dir },
   );
+  paged = await serve(
+    [...tables.values()].map((t) => t.name),
+    { store, dir: fs.mkdtempSync(path.join(dir, 'paged-')), filePageRows: 2 },
+  );
 });
 
 afterAll(async () => {
+  await paged?.close();
   await s?.close();
   await s?.store.close();
 });
@@ -88,6 +96,9 @@ test('load_table_changes_as_pandas equals delta-rs load_cdf; time travel by time
       });
     }
   }
+  for (const c of [...checks] as { id: string; url: string }[]) {
+    checks.push({ ...c, id: `${c.id}:paged`, url: c.url.replace(s.profile, paged.profile) });
+  }
   // Time travel: each version's commit time reads that version; a moment later still reads it.
   const tt = tables.get(TIME_TRAVEL)!;
   const versions = await s.store.driver.query(
@@ -117,6 +128,7 @@ test('load_table_changes_as_pandas equals delta-rs load_cdf; time travel by time
   expect([...results.values()].filter((r) => r.id.endsWith(':all')).every((r) => (r.rows ?? 0) > 0)).toBe(
     true,
   );
+  expect([...results.keys()].filter((id) => id.endsWith(':paged')).length).toBeGreaterThanOrEqual(CDF.length);
 });
 
 test('changes endpoint: bad ranges are 400, a DV table asked for parquet is refused', async () => {
