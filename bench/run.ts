@@ -4,7 +4,7 @@
  * scripts/bench.sh, which starts the services, builds, and installs delta-rs first.
  *
  * Flags: --quick, --profile (CPU-profile the worker processes; slows them a little),
- * --only=full,checkpoint,snapshot,hundredk,sync,parse,d2d,sqliteraw,scaleout,formats,export (subset, for iterating).
+ * --only=full,checkpoint,snapshot,hundredk,sync,parse,d2d,sqliteraw,scaleout,formats,export,largecommit (subset, for iterating).
  * Every import-vs-baseline figure is interleaved A B A B (bench/interleave.ts).
  */
 import * as fs from 'node:fs';
@@ -34,6 +34,7 @@ import { exportScenario, type ExportScenarioResult } from './scenario-export';
 import { sharingScenario, type SharingResult } from './scenario-sharing';
 import { migrateScenario, type MigrateBenchResult } from './scenario-migrate';
 import { commitsScenario, type CommitsBenchResult } from './scenario-commits';
+import { largeCommitScenario, type LargeCommitResult } from './scenario-largecommit';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_ADMIN_URL = 'postgresql://deltasql:deltasql@127.0.0.1:5432/deltasql_test';
@@ -53,6 +54,7 @@ const SCENARIOS = [
   'sharing',
   'migrate',
   'commits',
+  'largecommit',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
   let sharing: SharingResult | null = null;
   let migrate: MigrateBenchResult | null = null;
   let commits: CommitsBenchResult | null = null;
+  let largeCommit: LargeCommitResult | null = null;
 
   if (args.only.has('full')) {
     const ds = (datasets.fullHistory = await ensureDataset(
@@ -309,6 +312,11 @@ async function main(): Promise<void> {
     commits = await commitsScenario({ root: ROOT, dbUrl, python, temporalAddress, quick: args.quick, log });
   }
 
+  if (args.only.has('largecommit')) {
+    log('a >600 MB commit imported with bounded worker memory (issue 14), PostgreSQL and SQLite');
+    largeCommit = await largeCommitScenario({ root: ROOT, dbUrl, temporalAddress, log });
+  }
+
   const profiles: ProfileSummary[] = profileDir ? summarizeProfiles(profileDir) : [];
   const isFullSize = !args.quick;
   const result = {
@@ -347,6 +355,7 @@ async function main(): Promise<void> {
     sharingRequestsPerSecond8Clients: sharing?.requestsPerSecond8Clients ?? null,
     migrateSqliteToPostgresRatio: migrate?.sqliteToPostgres.ratioMedian ?? null,
     migratePostgresToDuckdbRatio: migrate?.postgresToDuckdb.ratioMedian ?? null,
+    largeCommitPeakRssMB: largeCommit ? Math.max(...largeCommit.runs.map((r) => r.peakRssMB ?? 0)) : null,
     note: isFullSize ? null : 'quick mode: small sizes, one run each; not comparable with the goals',
     settings: { batchSize: cfg.batchSize, actionsPerActivity: cfg.actionsPerActivity, skipValidation: true },
     checkpointNote:
@@ -369,6 +378,7 @@ async function main(): Promise<void> {
       sharing,
       migrate,
       commits,
+      largeCommit,
     },
     datasets,
     profiles,

@@ -1,0 +1,97 @@
+/**
+ * A commit of more than 600 MB (issue 14: CONVERT TO DELTA or a first CTAS over many files of a
+ * wide table) imported through the real pipeline into PostgreSQL and SQLite, each on a fresh
+ * worker process whose peak RSS (VmHWM) is its figure. Before the streamed single-version write
+ * (catalog/version-stream.ts) such an import peaked at 3.3 GB; the commit is read line by line and
+ * written in bounded chunks inside one transaction now. Validation is skipped (it holds the whole
+ * table state, a separate concern); its figure is the import alone. The table is generated fresh
+ * (a few seconds) in a RAM disk when there is one, and deleted afterwards.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeLargeCommitTable } from './large-commit';
+import { importRunner } from './import-runner';
+import { round } from './measure';
+import { dropSchema, withSchema } from './pg-admin';
+import { startWorker } from './worker-process';
+
+const MIN_BYTES = 610 * 1024 * 1024;
+
+export interface LargeCommitRun {
+  engine: 'postgres' | 'sqlite';
+  seconds: number;
+  mbPerSecond: number;
+  peakRssMB: number | null;
+}
+
+export interface LargeCommitResult {
+  commitMB: number;
+  adds: number;
+  generateSeconds: number;
+  runs: LargeCommitRun[];
+}
+
+export async function largeCommitScenario(opts: {
+  root: string;
+  dbUrl: string;
+  temporalAddress: string;
+  log: (line: string) => void;
+}): Promise<LargeCommitResult> {
+  const scratch = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  const dir = fs.mkdtempSync(path.join(scratch, 'deltasql-bench-largecommit-'));
+  const schema = `bench_largecommit_${process.pid}`;
+  try {
+    const t0 = Date.now();
+    const gen = writeLargeCommitTable(path.join(dir, 'table'), MIN_BYTES);
+    const generateSeconds = round((Date.now() - t0) / 1000, 1);
+    const commitMB = round(gen.commitBytes / 2 ** 20, 1);
+    opts.log(`   generated a ${commitMB} MiB commit (${gen.files} adds) in ${generateSeconds} s`);
+    const runs: LargeCommitRun[] = [];
+    const catalogs = [
+      ['postgres', withSchema(opts.dbUrl, schema)],
+      ['sqlite', `sqlite:///${path.join(dir, 'catalog.db')}`],
+    ] as const;
+    for (const [engine, catalog] of catalogs) {
+      const worker = await startWorker({
+        root: opts.root,
+        taskQueue: `bench-largecommit-${engine}-${process.pid}`,
+        temporalAddress: opts.temporalAddress,
+      });
+      const runner = await importRunner(opts.temporalAddress, worker.taskQueue, worker.exited);
+      try {
+        const r = await runner.run({
+          source: path.join(dir, 'table'),
+          catalog,
+          name: 'largecommit',
+          mode: 'full-history',
+          batchSize: 20_000,
+          actionsPerActivity: 1_000_000,
+          skipValidation: true,
+        });
+        if (r.result.counts.add !== gen.files + gen.added) {
+          throw new Error(
+            `largecommit ${engine}: imported ${r.result.counts.add} adds, expected ${gen.files + gen.added}`,
+          );
+        }
+        const run: LargeCommitRun = {
+          engine,
+          seconds: round(r.seconds, 1),
+          mbPerSecond: round(gen.commitBytes / 2 ** 20 / r.seconds, 1),
+          peakRssMB: worker.peakRssMB(),
+        };
+        runs.push(run);
+        opts.log(
+          `   ${engine}: ${run.seconds} s (${run.mbPerSecond} MiB/s), worker peak RSS ${run.peakRssMB} MB`,
+        );
+      } finally {
+        await runner.close();
+        await worker.stop();
+      }
+    }
+    return { commitMB, adds: gen.files, generateSeconds, runs };
+  } finally {
+    await dropSchema(opts.dbUrl, schema).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
