@@ -2,7 +2,8 @@
  * The streamed file list of query answers (sharing/file-stream.ts) on SQLite and PostgreSQL:
  * bounded pages that together are exactly the files valid at V (the catalog's `files()`), also when
  * versions are committed while the list is being read (rows then move between validity classes);
- * and over HTTP, file pages are read from SQL only as fast as the client reads the answer.
+ * and over HTTP, file pages (of query and of change answers) are read from SQL only as fast as the
+ * client reads the answer.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -23,7 +24,7 @@ import {
   tempDir,
   uniqueSchema,
 } from '../catalog/helpers';
-import { serve } from './helpers';
+import { serve, type Served } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -101,7 +102,35 @@ describe.each(['sqlite', 'postgres'] as const)('%s catalog', (engine) => {
   });
 });
 
-test('HTTP: file pages are read from SQL as the client reads the answer, not ahead of it', async () => {
+/** Pages read while a client holds the answer paused for a second, and in all, and its lines. */
+async function pausedRead(
+  s: Served,
+  pagesRead: () => number,
+  url: URL,
+  method: 'GET' | 'POST',
+): Promise<{ whilePaused: number; total: number; lines: string[] }> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.request(url, {
+      method,
+      headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    });
+    req.on('response', resolve).on('error', reject);
+    req.end(method === 'POST' ? '{}' : undefined);
+  });
+  expect(res.statusCode).toBe(200);
+  res.pause();
+  await new Promise((r) => setTimeout(r, 1_000));
+  const whilePaused = pagesRead();
+  let body = '';
+  res.setEncoding('utf8');
+  res.on('data', (d: string) => (body += d));
+  const ended = new Promise((r) => res.on('end', r));
+  res.resume();
+  await ended;
+  return { whilePaused, total: pagesRead(), lines: body.split('\n').filter((l) => l !== '') };
+}
+
+test('HTTP: query and change answers are read from SQL as the client reads them, not ahead', async () => {
   const dir = tempDir('deltasql-fstream-http-');
   const commits = await generated(path.join(dir, 'table'), 2, 9_000, 0);
   const store = await openCatalog(sqliteUrl(dir));
@@ -114,35 +143,26 @@ test('HTTP: file pages are read from SQL as the client reads the answer, not ahe
   const real = db.queryArrays.bind(db);
   let pagesRead = 0;
   db.queryArrays = (sql, p) => {
-    if (sql.startsWith('SELECT path, size, version')) pagesRead++;
+    // Query pages, and each change page's add statement.
+    if (sql.startsWith('SELECT path, size, version') && !/NULL AS stats/.test(sql)) pagesRead++;
     return real(sql, p);
   };
   try {
-    const url = new URL(`${s.endpoint}/shares/fx/schemas/default/tables/big/query`);
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
-      });
-      req.on('response', resolve).on('error', reject);
-      req.end('{}');
-    });
-    expect(res.statusCode).toBe(200);
-    res.pause();
-    await new Promise((r) => setTimeout(r, 1_000));
-    const whilePaused = pagesRead;
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => (body += d));
-    const ended = new Promise((r) => res.on('end', r));
-    res.resume();
-    await ended;
-    const lines = body.split('\n').filter((l) => l !== '');
+    const table = `${s.endpoint}/shares/fx/schemas/default/tables/big`;
+    const q = await pausedRead(s, () => pagesRead, new URL(`${table}/query`), 'POST');
     // 18,000 files in ~180 pages of 100; a paused client holds the server at what the socket buffers take.
-    expect(lines.length).toBe(2 + 18_000);
-    expect(pagesRead).toBeGreaterThanOrEqual(180);
-    process.stderr.write(`file pages read: ${whilePaused} while the client paused, ${pagesRead} in all\n`);
-    expect(whilePaused).toBeLessThan(pagesRead / 2);
+    expect(q.lines.length).toBe(2 + 18_000);
+    expect(q.total).toBeGreaterThanOrEqual(180);
+    expect(q.whilePaused).toBeLessThan(q.total / 2);
+    pagesRead = 0;
+    const c = await pausedRead(s, () => pagesRead, new URL(`${table}/changes?startingVersion=0`), 'GET');
+    expect(c.lines.length).toBe(2 + 18_000);
+    expect(c.lines.slice(2).every((l) => l.startsWith('{"add":'))).toBe(true);
+    expect(c.total).toBeGreaterThanOrEqual(180);
+    expect(c.whilePaused).toBeLessThan(c.total / 2);
+    process.stderr.write(
+      `pages read while the client paused / in all: query ${q.whilePaused}/${q.total}, changes ${c.whilePaused}/${c.total}\n`,
+    );
   } finally {
     await s.close();
     await store.close();
