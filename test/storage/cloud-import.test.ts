@@ -5,6 +5,7 @@
  * does an independent snapshot comparison), and `deltasql discover --recursive` finds every table
  * across the bucket; `deltasql export` writes the catalog's log back into the store (put-if-absent
  * commits) byte for byte. Azure is read back through its abfss:// and https:// names as well.
+ * Neither Azurite's account key nor the GCS signing key appears in the import's workflow history.
  * `deltasql serve` (Delta Sharing) hands out the store's own signed URLs for the imported tables
  * (GCS V4, signed with a throwaway service-account key; Azure SAS, which Azurite verifies), and a
  * plain fetch of each returns the object's bytes.
@@ -13,6 +14,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCatalog } from '../../catalog/open';
+import { importWorkflowId } from '../../client/import-client';
 import type { ObjectStore } from '../../storage/object-store';
 import { AZURE_CONNECTION_STRING, GCS_ENDPOINT, TEMPORAL_ADDRESS, fixture } from '../support/env';
 import { expectParityAtEveryVersion } from '../support/parity';
@@ -50,6 +52,28 @@ async function queryFiles(
     .split('\n')
     .map((l) => JSON.parse(l) as { file?: { url: string; size: number } })
     .flatMap((l) => (l.file ? [l.file] : []));
+}
+
+/** Every payload of a workflow history as text (payload bytes decoded), plus the rest as JSON. */
+function historyText(history: unknown): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    else if (typeof v === 'string') out.push(v);
+  };
+  walk(history);
+  return out.join('\n');
+}
+
+/** The store secrets in this process's environment: Azurite's account key, the GCS signing key. */
+function secrets(): string[] {
+  const key = /AccountKey=([^;]+)/.exec(AZURE_CONNECTION_STRING)?.[1] ?? '';
+  const pem = JSON.parse(fs.readFileSync(process.env.GOOGLE_APPLICATION_CREDENTIALS ?? '', 'utf8')) as {
+    private_key: string;
+  };
+  return [key, AZURE_CONNECTION_STRING, pem.private_key.split('\n')[5]];
 }
 
 beforeAll(async () => {
@@ -102,6 +126,13 @@ describe.each([
       versionsImported: 11,
       validation: { passed: true },
     });
+    // No store credential reached Temporal: the history names the table, never a key.
+    const history = await suite.h.client.workflow.getHandle(importWorkflowId(db, 'sales')).fetchHistory();
+    const text = historyText(history);
+    expect(text).toContain(`${root}/sales`); // the check can fail: payloads are decoded
+    for (const secret of secrets())
+      expect([secret.length > 40, text.includes(secret)]).toEqual([true, false]);
+    expect(r.stdout + r.stderr).not.toContain(secrets()[0]);
     // Azure's other names for the same table read the same log.
     const names =
       kind === 'azure'
