@@ -168,10 +168,24 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
    * One query over HTTP (node:http with keep-alive, the answer's bytes counted as they arrive,
    * never held: a 1M-file answer is larger than a JS string may be). Resolves to (seconds, files).
    */
-  const query = (
+  const query = async (
     name: string,
     version: number | null,
     server: keyof typeof servers = 'cached',
+  ): Promise<{ s: number; files: number }> => {
+    try {
+      return await queryOnce(name, version, server);
+    } catch (e) {
+      // A kept-alive connection the server closed while idle between runs: retried once (logged).
+      if (!/ECONNRESET|socket hang up/.test((e as Error).message)) throw e;
+      o.log(`   retrying after a connection error: ${(e as Error).message}`);
+      return queryOnce(name, version, server);
+    }
+  };
+  const queryOnce = (
+    name: string,
+    version: number | null,
+    server: keyof typeof servers,
   ): Promise<{ s: number; files: number }> =>
     new Promise((resolve, reject) => {
       const t0 = process.hrtime.bigint();
