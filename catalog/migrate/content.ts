@@ -6,6 +6,7 @@
  * hold the same table exactly when their counts and per-version hashes agree.
  */
 import { createHash } from 'node:crypto';
+import { queryArrays } from '../file-list';
 import { ROW_TABLES } from '../rows';
 import { quoteIdent, type SqlDriver, type SqlValue } from '../sql';
 import type { ColumnInfo, LogicalType } from './schema';
@@ -25,7 +26,11 @@ export function sharedColumns(src: readonly ColumnInfo[], dst: readonly ColumnIn
   return src.filter((c) => dst.some((d) => d.name === c.name));
 }
 
-/** Rows of one catalog table for versions `from..to` of a Delta table, normalised, in key order. */
+/**
+ * Rows of one catalog table for versions `from..to` of a Delta table, normalised, in key order.
+ * Positional rows, normalised in place: no object and no second array per row (the copy and the
+ * hashes read every row of the table).
+ */
 export async function readRows(
   db: SqlDriver,
   table: string,
@@ -36,11 +41,14 @@ export async function readRows(
 ): Promise<SqlValue[][]> {
   const list = cols.map((c) => quoteIdent(c.name)).join(', ');
   const order = table === 'dl_table_versions' ? 'version' : 'version, seq';
-  const rows = await db.query(
+  const rows = (await queryArrays(
+    db,
     `SELECT ${list} FROM {T:${table}} WHERE table_id = ? AND version >= ? AND version <= ? ORDER BY ${order}`,
+    cols.map((c) => c.name),
     [tableId, from, to],
-  );
-  return rows.map((r) => cols.map((c) => normalise(r[c.name], c.logical)));
+  )) as SqlValue[][];
+  for (const r of rows) for (let i = 0; i < cols.length; i++) r[i] = normalise(r[i], cols[i].logical);
+  return rows;
 }
 
 /** Rows per catalog table (and import runs) of one Delta table. */

@@ -6,6 +6,8 @@
  * them; versions copied by an earlier run (incremental) get the validity ranges that newer
  * versions closed. Bulk writes go through the target driver's `bulkInsert` (binary COPY on
  * PostgreSQL, the appender on DuckDB, multi-row INSERTs on MySQL, prepared inserts on SQLite).
+ * The source is read one batch ahead, each catalog table in its own query at once, so reading
+ * the next batch (on the source server) overlaps writing this one.
  */
 import { DeltaSqlError } from '../../common/errors';
 import { VALIDITY } from '../rows';
@@ -100,6 +102,24 @@ async function closedBy(
   return rows.map((r) => ({ key: v.keyCols.map((k) => String(r[k])), version: Number(r.e) }));
 }
 
+/** A batch's rows per catalog table, as read from the source. */
+export type BatchRows = Map<string, SqlValue[][]>;
+
+/** Rows of versions `from..to` of every catalog table in `cols`, one concurrent query per table. */
+export async function readBatch(
+  src: SqlDriver,
+  tableId: string,
+  from: number,
+  to: number,
+  cols: ColumnMap,
+): Promise<BatchRows> {
+  const tables = VERSIONED_TABLES.filter((t) => cols.has(t));
+  const rows = await Promise.all(
+    tables.map((t) => readRows(src, t, cols.get(t) as ColumnInfo[], tableId, from, to)),
+  );
+  return new Map(tables.map((t, i) => [t, rows[i]]));
+}
+
 export interface BatchResult {
   /** Target's last version after the batch. */
   lastVersion: number;
@@ -109,7 +129,8 @@ export interface BatchResult {
 
 /**
  * Copy versions `from..to` (whole versions) in one target transaction. Versions the target
- * already holds are skipped (resume); a gap before `from` is refused.
+ * already holds are skipped (resume); a gap before `from` is refused. `prefetched` holds the rows
+ * of exactly `from..to`, read ahead; they are used only when the batch starts at `from`.
  */
 export async function copyBatch(
   src: SqlDriver,
@@ -118,6 +139,7 @@ export async function copyBatch(
   from: number,
   to: number,
   cols: ColumnMap,
+  prefetched?: Promise<BatchRows>,
 ): Promise<BatchResult> {
   const srcTable = await findTable(src, tableId);
   if (!srcTable) throw new DeltaSqlError('CatalogTableNotFound', `no table ${tableId} in the source catalog`);
@@ -144,10 +166,12 @@ export async function copyBatch(
       }
     }
     let rows = 0;
+    const batch =
+      prefetched && start === from ? await prefetched : await readBatch(src, tableId, start, to, cols);
     for (const table of VERSIONED_TABLES) {
       const c = cols.get(table);
-      if (!c) continue;
-      const list = await readRows(src, table, c, tableId, start, to);
+      const list = batch.get(table);
+      if (!c || !list) continue;
       if (list.length > 0)
         await tx.bulkInsert(
           table,
@@ -232,8 +256,19 @@ export async function copyTable(
   const [srcLast, have] = [await last(src), await last(dst)];
   const result: CopyResult = { lastVersion: have, rows: 0, batches: 0, runs: 0 };
   if (srcLast !== null) {
-    for (const [lo, hi] of await planRanges(src, tableId, have === null ? 0 : have + 1, srcLast, batchSize)) {
-      const r = await copyBatch(src, dst, tableId, lo, hi, cols);
+    const ranges = await planRanges(src, tableId, have === null ? 0 : have + 1, srcLast, batchSize);
+    const ahead = (i: number): Promise<BatchRows> | undefined => {
+      if (i >= ranges.length) return undefined;
+      const p = readBatch(src, tableId, ranges[i][0], ranges[i][1], cols);
+      p.catch(() => undefined); // awaited by its batch; a batch that fails first must not leave it unhandled
+      return p;
+    };
+    let next = ahead(0);
+    for (let i = 0; i < ranges.length; i++) {
+      const [lo, hi] = ranges[i];
+      const current = next;
+      next = ahead(i + 1);
+      const r = await copyBatch(src, dst, tableId, lo, hi, cols, current);
       result.lastVersion = r.lastVersion;
       result.rows += r.rows;
       if (!r.skipped) result.batches += 1;

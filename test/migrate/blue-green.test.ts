@@ -94,6 +94,9 @@ async function pgSchemas(prefix: string): Promise<string[]> {
   }
 }
 
+const migrationOf = async (url: string) =>
+  JSON.parse((await runCli(['status', '--catalog', url, '--format', 'json'])).stdout).migration;
+
 const ok = (r: { code: number; stdout: string; stderr: string }) => ({
   code: r.code,
   out: r.code === 0 ? '' : r.stdout + r.stderr,
@@ -126,6 +129,13 @@ test(
     expect(JSON.parse(bad.stdout).error.message).toMatch(/simple.*version 3/);
     expect(await tablesOf(live)).toEqual(before);
     expect(await pgSchemas(schema)).toEqual([schema, `${schema}_staging`]);
+    // The staging area is marked not switched; the live catalog carries no record of the attempt.
+    expect(await migrationOf(blueGreenUrls(live).staging)).toMatchObject({
+      strategy: 'blue-green',
+      status: 'failed',
+      failedTables: [simple],
+    });
+    expect(await migrationOf(live)).toBeNull();
 
     // Repaired: the switch goes through; compare is 0, the log holds at every version.
     await src.driver.query(`UPDATE {T:dl_add_files} SET size = size - 1 WHERE table_id = ? AND version = 3`, [
@@ -156,6 +166,11 @@ test(
     // The previous catalog is kept as <schema>_old; the staging schema is gone (renamed).
     expect(await pgSchemas(schema)).toEqual([schema, `${schema}_old`]);
     expect(await tablesOf(blueGreenUrls(live).old)).toEqual(before);
+    expect(await migrationOf(live)).toMatchObject({
+      strategy: 'blue-green',
+      status: 'switched',
+      source: from,
+    });
 
     // Another switch is refused until --cleanup, before anything is written.
     const again = await migrate(from, live);
