@@ -56,6 +56,7 @@ export class LocalStore implements ObjectStore {
     return new StorageError(`${op} failed for ${file}: ${code || String(e)}`, {
       file,
       notFound: NOT_FOUND_CODES.has(code),
+      permissionDenied: code === 'EACCES' || code === 'EPERM',
       cause: e,
     });
   }

@@ -6,6 +6,10 @@
  * and refused credentials (403, or a wrong Azure account key) are a non-retryable StorageError
  * with `permissionDenied: true` that names the object and never the secret.
  */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { ObjectMeta, ObjectStore } from '../../storage/object-store';
 import type { RetryPolicy } from '../../storage/retry';
 import { StorageError } from '../../storage/storage-error';
@@ -152,5 +156,51 @@ test('azure: a wrong account key is a permission error that does not leak the ke
     expect([e.notFound, e.permissionDenied, e.retryable]).toEqual([false, true, false]);
     expect(e.message).not.toContain(wrongKey);
     expect(e.message).toMatch(/Azure \w+ failed for az:\/\/.*: \w+ \(HTTP 403\)/);
+  }
+});
+
+/**
+ * Local disk: a folder the process may not enter. Root may enter any folder, so as root the
+ * store runs in a child as `nobody` (the compiled dist/storage: `npm run build` first).
+ */
+test('local: a folder it may not read or write is a typed permission error, not retried', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deltasql-denied-'));
+  fs.mkdirSync(path.join(dir, 't'));
+  fs.writeFileSync(path.join(dir, 't', 'x'), 'secret bytes');
+  fs.chmodSync(path.join(dir, 't'), 0o000);
+  const child = `
+const { LocalStore } = require(process.env.STORE_JS);
+const s = new LocalStore(process.env.DIR);
+const ops = { get: () => s.get('x'), head: () => s.head('x'), put: () => s.put('y', 'b'),
+  putIfAbsent: () => s.putIfAbsent('z', 'b'), list: async () => { for await (const _ of s.list('')); } };
+(async () => {
+  const out = {};
+  for (const [op, f] of Object.entries(ops))
+    out[op] = await f().then(() => null, (e) => [e.type, e.permissionDenied, e.retryable, e.notFound]);
+  process.stdout.write(JSON.stringify(out));
+})();`;
+  try {
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const out = execFileSync(process.execPath, ['-e', child], {
+      ...asNobody,
+      cwd: os.tmpdir(),
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        STORE_JS: path.resolve(__dirname, '../../dist/storage/local-store.js'),
+        DIR: path.join(dir, 't'),
+      },
+    });
+    const denied = ['StorageError', true, false, false];
+    expect(JSON.parse(out)).toEqual({
+      get: denied,
+      head: denied,
+      put: denied,
+      putIfAbsent: denied,
+      list: denied,
+    });
+  } finally {
+    fs.chmodSync(path.join(dir, 't'), 0o755);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
