@@ -113,6 +113,31 @@ test.each<[Engine, boolean]>([
     );
     const cmp = await runCli(['catalog', 'compare', '--from', from, '--to', to, '--format', 'json']);
     expect(JSON.parse(cmp.stdout).migration).toMatchObject({ source: null, target: { status: 'failed' } });
+    // The dry run says what a re-run will do: resume, copying the failed table afresh.
+    const dry = await runCli([
+      'catalog',
+      'migrate',
+      '--from',
+      from,
+      '--to',
+      to,
+      '--dry-run',
+      '--format',
+      'json',
+    ]);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, resumes: { status: 'failed' } });
+    expect(
+      JSON.parse(dry.stdout)
+        .tables.map((t: { name: string; reset: boolean; versionsToCopy: number }) => [
+          t.name,
+          t.reset,
+          t.versionsToCopy,
+        ])
+        .sort(),
+    ).toEqual([
+      ['cdf', false, 0],
+      ['simple', true, 5],
+    ]);
     await corrupt(from, simple, 3, -1);
     if (whole) await refusedAndTampered(from, to, cdf);
 
