@@ -9,11 +9,13 @@ import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DeltaSqlError, isDeltaSqlError } from '../common/errors';
 import { appendIfStatement } from './pg-append-if';
+import { appendNextCall, createAppendNextSql, REBASE_NEEDS_CHECKS } from './pg-append-next';
 import { BINARY_COPY_OPTIONS, binaryCopyChunks } from './pg-copy-binary';
 import {
   expandTables,
   quoteIdent,
   type ConditionalAppend,
+  type NextVersionAppend,
   type Row,
   type SqlDriver,
   type SqlValue,
@@ -30,6 +32,8 @@ const COPY_STREAM_QUEUED_CHUNKS = 2;
 /** Identities per UPDATE ... FROM unnest() statement. */
 const UNNEST_CHUNK = 10_000;
 const UNIQUE_VIOLATION = '23505';
+/** Pooled connections that hold the session-local appendNext function. */
+const withAppendNext = new WeakSet<PoolClient>();
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -269,6 +273,38 @@ export class PostgresDriver extends PgBase {
     } catch (e) {
       if ((e as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return false;
       wrap(e, this.where);
+    }
+  }
+  /** One function call (catalog/pg-append-next.ts), the function created on first use per connection. */
+  async appendNext(step: NextVersionAppend): Promise<number | null> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      wrap(e, this.where);
+    }
+    // As in transaction(): a checked-out client has no pool listener.
+    let broken: Error | undefined;
+    const onError = (e: Error): void => {
+      broken = e;
+    };
+    client.on('error', onError);
+    try {
+      if (!withAppendNext.has(client)) {
+        await client.query(createAppendNextSql(this.prefix));
+        withAppendNext.add(client);
+      }
+      const r = await client.query<{ v: string | number | null }>(appendNextCall(step));
+      const v = r.rows[0]?.v;
+      return v === null || v === undefined ? null : Number(v);
+    } catch (e) {
+      const code = (e as { code?: unknown } | null)?.code;
+      if (code === REBASE_NEEDS_CHECKS || code === UNIQUE_VIOLATION) return null;
+      if (isUnavailable(e)) broken ??= e as Error;
+      wrap(e, this.where);
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
     }
   }
   /** Create the schema if needed; also proves the connection works. */

@@ -34,8 +34,33 @@ export interface ConditionalAppend {
   }[];
 }
 
+/** The tables a NextVersionAppend writes rows into (a blind append's rows). */
+export const BLIND_APPEND_TABLES = ['dl_table_versions', 'dl_add_files', 'dl_commit_info'] as const;
+export type BlindAppendTable = (typeof BLIND_APPEND_TABLES)[number];
+
+/**
+ * A blind append that takes whatever version comes next (see `SqlDriver.appendNext`). Its rows
+ * are built for a placeholder version; the driver writes them with the version it takes.
+ */
+export interface NextVersionAppend {
+  tableId: string;
+  /** The version the writer read: a protocol or metaData change after it means no append. */
+  readVersion: number;
+  timestamp: number;
+  inserts: readonly { table: string; columns: readonly string[]; rows: readonly SqlValue[][] }[];
+  /** (path, dv_id) identities whose older add rows the new version closes. */
+  closeAdds: readonly (readonly [string, string])[];
+}
+
 export interface SqlDriver {
   readonly dialect: SqlDialect;
+  /**
+   * Optional, for blind appends: in one round trip, take the table's next version and write the
+   * step's rows at it, unless the table does not accept SQL commits or a version after
+   * `readVersion` changed the protocol or metaData. Returns the version written, or null when
+   * nothing was written (the caller then takes the checked path, which reports why).
+   */
+  appendNext?(step: NextVersionAppend): Promise<number | null>;
   /**
    * Optional: apply `step` atomically in one round trip (one statement, its own transaction),
    * only when the table's row matches `step.expect`. Returns false, with nothing written, when the

@@ -199,6 +199,20 @@ describe.each([
     expect(await expectSameStateAtEveryVersion(cat.store, 'conf', location)).toBe(11);
   });
 
+  test('8 concurrent blind appends read at one version: 8 consecutive versions, each on its first attempt', async () => {
+    await newTable(cat, 'blind');
+    const t = await cat.table('blind');
+    const rs = await Promise.all(
+      Array.from({ length: 8 }, (_, k) => t.commit({ readVersion: 0, actions: [add(`b${k}.parquet`)] })),
+    );
+    // On PostgreSQL a blind append takes the next version outright (no lost race to retry).
+    expect(rs.map((r) => r.attempts)).toEqual(Array(8).fill(1));
+    expect(rs.map((r) => r.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const location = (await t.state()).location;
+    await publishPending(cat.store.driver, openStore(location), 'blind');
+    expect(await expectSameStateAtEveryVersion(cat.store, 'blind', location)).toBe(9);
+  });
+
   test('in-commit timestamps: commitInfo first, strictly increasing', async () => {
     await newTable(cat, 'ict', { 'delta.enableInCommitTimestamps': 'true' });
     const t = await cat.table('ict');
