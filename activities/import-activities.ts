@@ -12,6 +12,7 @@ import { recordListedCheckpoints } from '../catalog/source-checkpoints';
 import { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { CatalogStore, PreparedVersions, RunStatus } from '../catalog/store';
 import { isStreamed, type StreamedCommit } from '../delta/commit-stream';
+import { mergePathMismatches, noPathMismatches } from '../delta/path-mismatches';
 import { STREAM_COMMIT_BYTES, type CheckpointRef, type DeltaTable } from '../delta/table';
 import { checkedCheckpoint } from '../delta/table-features';
 import type { ImportInput, ImportPlan, RangeResult, ValidationResult } from '../workflows/types';
@@ -58,6 +59,8 @@ export interface FinishArgs {
   counts: ActionCounts;
   validation: string | null;
   error: string | null;
+  /** The import's notes (plan remarks, path mismatches), stored one per line. */
+  notes?: string[];
 }
 
 export function createImportActivities(deps: ActivityDeps) {
@@ -171,6 +174,8 @@ export function createImportActivities(deps: ActivityDeps) {
           result.versionsWritten += w.versionsWritten;
           result.versionsSkipped += w.versionsSkipped;
           addCounts(result.counts, w.counts);
+          if (w.pathMismatches?.count)
+            mergePathMismatches((result.pathMismatches ??= noPathMismatches()), w.pathMismatches);
           result.lastVersion = batch.commits[batch.commits.length - 1].version;
           ctx.heartbeat({ lastVersion: result.lastVersion });
         };
@@ -280,6 +285,7 @@ export function createImportActivities(deps: ActivityDeps) {
           counts: args.counts,
           validation: args.validation,
           error: args.error,
+          ...(args.notes?.length ? { notes: args.notes.join('\n') } : {}),
         });
       });
     },
@@ -304,7 +310,12 @@ const guardedAlive = <T>(fn: () => Promise<T>): Promise<T> => guarded(() => keep
 /** The checkpoint version's timestamp, as the log reader computes it: its commit when still present, else the checkpoint file's mtime. */
 async function checkpointVersionTimestamp(table: DeltaTable, ref: CheckpointRef): Promise<number> {
   try {
-    for await (const c of table.commits(ref.version, ref.version)) return c.timestamp;
+    for await (const c of table.commits(ref.version, ref.version, { streamAbove: STREAM_COMMIT_BYTES })) {
+      if (!isStreamed(c)) return c.timestamp;
+      // Too large to hold: read through (its ICT settings may be in any line), bounded memory.
+      for await (const _ of c.actions) void _;
+      return c.finish().timestamp;
+    }
   } catch (e) {
     if (!(e instanceof DeltaSqlError && (e.type === 'LogGap' || e.type === 'VersionNotFound'))) throw e;
   }

@@ -285,6 +285,14 @@ export class DeltaTable {
    * come from the checkpoint, so no action rows hold the commit's lines), or null when absent.
    */
   async wholeCommitRaw(version: number): Promise<RawCommit | null> {
+    const meta = await this.store.head(commitPath(version));
+    if (meta && meta.size > STREAM_COMMIT_BYTES) {
+      // Its whole text cannot be one framing value (V8 strings stop at 512 MiB); not kept.
+      this.warn(
+        `${displayPath(this.root, meta.path)} (${meta.size} bytes) is too large to keep whole at a checkpoint baseline; export cannot rebuild it`,
+      );
+      return null;
+    }
     try {
       return wholeFileRaw(await this.store.get(commitPath(version)));
     } catch (e) {

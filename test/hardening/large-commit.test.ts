@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { commitPath } from '../../delta/log-path';
-import { DeltaTable } from '../../delta/table';
+import { writeLargeCommitTable } from '../../bench/large-commit';
+import { DeltaTable, STREAM_COMMIT_BYTES } from '../../delta/table';
 
 const TARGET_BYTES = 610 * 1024 * 1024;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deltasql-large-'));
@@ -68,6 +69,22 @@ test('replay of a >600 MB commit streams it with bounded memory', async () => {
   );
   // The whole file as one Buffer alone would be 610 MB; as parsed actions several GB.
   expect(mb(after) - mb(before)).toBeLessThan(256);
+});
+
+test('a commit too large to keep whole at a checkpoint baseline is not read, with a warning', async () => {
+  const dir = path.join(root, 'baseline');
+  writeLargeCommitTable(dir, STREAM_COMMIT_BYTES + 1024 * 1024);
+  const warnings: string[] = [];
+  const table = await DeltaTable.open(dir, { onWarning: (m) => warnings.push(m) });
+  const before = process.resourceUsage().maxRSS;
+  expect(await table.wholeCommitRaw(0)).toBeNull();
+  expect(process.resourceUsage().maxRSS - before).toBeLessThan(32 * 1024);
+  expect(warnings).toEqual([expect.stringContaining('too large to keep whole at a checkpoint baseline')]);
+  // A small commit is still kept whole.
+  expect(await table.wholeCommitRaw(1)).toMatchObject({
+    size: fs.statSync(path.join(dir, commitPath(1))).size,
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('replay from a >600 MB V2 JSON checkpoint streams it with bounded memory', async () => {
