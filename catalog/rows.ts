@@ -9,6 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { dvUniqueId, emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
 import type { RawCommit } from '../delta/commit-framing';
 import { fileIdentity } from '../delta/path-canonical';
+import { addPathMismatch, noPathMismatches, type PathMismatches } from '../delta/path-mismatches';
 import type { SqlValue, ValidityTouch } from './sql';
 
 const KEY = ['table_id', 'version', 'seq'] as const;
@@ -121,17 +122,40 @@ class ValidityTracker {
     if (row) this.open.set(k, row);
     else this.open.delete(k);
   }
+  /** The row open for `key` in this buffer, and whether the buffer has seen `key` at all. */
+  lookup(key: string[]): { open: SqlValue[] | undefined; seen: boolean } {
+    const k = key.join('\u0000');
+    return { open: this.open.get(k), seen: this.seen.has(k) };
+  }
 }
+
+/**
+ * A remove with several spellings whose add is not in the buffer: it closes a row in the database,
+ * perhaps one spelled otherwise. `writeRows` asks the database which (catalog/writer.ts).
+ */
+export interface SpellingCheck {
+  version: number;
+  path: string;
+  dv: string;
+  spellings: string[];
+}
+
+const ADD_PATH = (COLUMNS.dl_add_files as readonly string[]).indexOf('path');
 
 export interface DrainedBuffer {
   rows: Map<RowTable, SqlValue[][]>;
   touches: Map<ValidityTable, ValidityTouch[]>;
+  /** Removes that matched an add of this buffer spelled otherwise (import notes). */
+  pathMismatches: PathMismatches;
+  spellingChecks: SpellingCheck[];
 }
 
 /** Rows waiting to be flushed, with their validity bookkeeping. */
 export class RowBuffer {
   private rows = new Map<RowTable, SqlValue[][]>();
   private trackers: Record<ValidityTable, ValidityTracker>;
+  private pathMismatches = noPathMismatches();
+  private spellingChecks: SpellingCheck[] = [];
   size = 0;
   constructor(
     private readonly tableId: string,
@@ -209,6 +233,13 @@ export class RowBuffer {
   private fileHit(path: string, dv: string, version: number, row: SqlValue[] | null, root?: string): void {
     const { canonical, spellings } = fileIdentity(path, root);
     const dbKeys = spellings.length === 1 ? undefined : spellings.map((p) => [p, dv]);
+    if (row === null && this.trackDb) {
+      // A remove: note when it names its add in another spelling (cheap: one map lookup).
+      const { open, seen } = this.trackers.dl_add_files.lookup([canonical, dv]);
+      if (open) {
+        if (open[ADD_PATH] !== path) addPathMismatch(this.pathMismatches, path, String(open[ADD_PATH]));
+      } else if (!seen && dbKeys) this.spellingChecks.push({ version, path, dv, spellings });
+    }
     this.trackers.dl_add_files.hit([canonical, dv], version, row, dbKeys);
   }
 
@@ -358,9 +389,13 @@ export class RowBuffer {
       touches: new Map(
         (Object.keys(VALIDITY) as ValidityTable[]).map((k) => [k, this.trackers[k].touches] as const),
       ),
+      pathMismatches: this.pathMismatches,
+      spellingChecks: this.spellingChecks,
     };
     this.rows = new Map();
     this.trackers = this.newTrackers();
+    this.pathMismatches = noPathMismatches();
+    this.spellingChecks = [];
     this.size = 0;
     return out;
   }

@@ -24,6 +24,7 @@ const RunRow = z.object({
   counts: z.string(),
   validation: z.string().nullable(),
   error: z.string().nullable(),
+  notes: z.string().nullable().optional(),
 });
 const CountsSchema = z.record(z.string(), z.number());
 
@@ -40,6 +41,7 @@ const PATCHABLE: Record<string, string> = {
   counts: 'counts',
   validation: 'validation',
   error: 'error',
+  notes: 'notes',
 };
 
 const encode = (k: string, v: unknown): SqlValue =>
@@ -189,6 +191,7 @@ export async function listRuns(db: SqlDriver, tableId: string, limit = 50): Prom
       counts: CountsSchema.parse(JSON.parse(d.counts)),
       validation: d.validation,
       error: d.error,
+      notes: d.notes ?? null,
     };
   });
 }

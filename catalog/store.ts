@@ -10,6 +10,7 @@ import type { ActionCounts, Commit, LogAction } from '../delta/actions';
 import type { RawCommit } from '../delta/commit-framing';
 import type { StreamedCommit } from '../delta/commit-stream';
 import type { SnapshotJson } from '../delta/snapshot-json';
+import type { PathMismatches } from '../delta/path-mismatches';
 import type { SqlDialect } from './sql';
 import type { PreparedVersions } from './writer';
 import type { TableModeState } from './commit/table-mode';
@@ -42,6 +43,8 @@ export interface WriteResult {
   versionsWritten: number;
   versionsSkipped: number;
   counts: ActionCounts;
+  /** Removes that named their add in another URI spelling (import notes). */
+  pathMismatches?: PathMismatches;
 }
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -61,6 +64,8 @@ export interface ImportRun {
   counts: Partial<ActionCounts>;
   validation: string | null;
   error: string | null;
+  /** The import's notes, one per line (migration 11); absent or null when there were none. */
+  notes?: string | null;
 }
 
 export interface SnapshotQuery {

@@ -5,6 +5,12 @@
  */
 import { DeltaSqlError, logGap } from '../common/errors';
 import { emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
+import {
+  addPathMismatch,
+  mergePathMismatches,
+  noPathMismatches,
+  type PathMismatches,
+} from '../delta/path-mismatches';
 import type { BaselineInfo, WriteResult } from './store';
 import {
   COLUMNS,
@@ -15,6 +21,7 @@ import {
   countAction,
   type DrainedBuffer,
   type RowTable,
+  type SpellingCheck,
 } from './rows';
 import type { SqlDriver, SqlValue } from './sql';
 import { requireTable } from './tables';
@@ -26,24 +33,64 @@ function addCounts(into: ActionCounts, c: ActionCounts): void {
   for (const k of Object.keys(c) as (keyof ActionCounts)[]) into[k] += c[k];
 }
 
-/** Write drained rows: close older validity ranges first, then bulk-append. Never mutates them. */
+/**
+ * Write drained rows: close older validity ranges first, then bulk-append. Never mutates them.
+ * Returns the removes that named their add in another URI spelling (for the import notes).
+ */
 export async function writeRows(
   tx: SqlDriver,
   tableId: string,
-  { rows, touches }: DrainedBuffer,
-): Promise<void> {
+  { rows, touches, pathMismatches, spellingChecks }: DrainedBuffer,
+): Promise<PathMismatches> {
   for (const [table, list] of touches) {
     if (list.length > 0) {
       const v = VALIDITY[table];
       await tx.closeValidity(table, v.keyCols, v.endCol, tableId, list);
     }
   }
+  const mismatches = noPathMismatches();
+  mergePathMismatches(mismatches, pathMismatches);
+  await spelledOtherwise(tx, tableId, spellingChecks, mismatches);
   for (const [table, list] of rows) {
     if (list.length > 0) await tx.bulkInsert(table, COLUMNS[table], list);
   }
+  return mismatches;
 }
 
-const flush = (tx: SqlDriver, tableId: string, buf: RowBuffer): Promise<void> =>
+/** Spelling checks asked per statement. */
+const SPELLING_CHECK_CHUNK = 200;
+
+/**
+ * Which removes of `checks` (several spellings, add not in the buffer) just closed a row whose
+ * stored path is another spelling: one indexed lookup per chunk, and only for such removes, which
+ * plain relative paths (the common case) never are.
+ */
+async function spelledOtherwise(
+  tx: SqlDriver,
+  tableId: string,
+  checks: readonly SpellingCheck[],
+  into: PathMismatches,
+): Promise<void> {
+  for (let i = 0; i < checks.length; i += SPELLING_CHECK_CHUNK) {
+    const part = checks.slice(i, i + SPELLING_CHECK_CHUNK);
+    const paths = [...new Set(part.flatMap((c) => c.spellings.filter((p) => p !== c.path)))];
+    if (paths.length === 0) continue;
+    const versions = part.map((c) => c.version);
+    const rows = await tx.query(
+      `SELECT path, dv_id, removed_version FROM {T:dl_add_files} WHERE table_id = ? AND removed_version >= ? AND removed_version <= ? AND path IN (${paths.map(() => '?').join(', ')})`,
+      [tableId, Math.min(...versions), Math.max(...versions), ...paths],
+    );
+    const closed = new Set(
+      rows.map((r) => `${Number(r.removed_version)}\u0000${String(r.dv_id)}\u0000${String(r.path)}`),
+    );
+    for (const c of part) {
+      const hit = c.spellings.find((p) => p !== c.path && closed.has(`${c.version}\u0000${c.dv}\u0000${p}`));
+      if (hit !== undefined) addPathMismatch(into, c.path, hit);
+    }
+  }
+}
+
+const flush = (tx: SqlDriver, tableId: string, buf: RowBuffer): Promise<PathMismatches> =>
   writeRows(tx, tableId, buf.drain());
 
 /**
@@ -95,13 +142,17 @@ const isPrepared = (x: readonly Commit[] | PreparedVersions): x is PreparedVersi
  * the table's lock and has checked its latest version (SQL commits, catalog/commit/commit.ts, do
  * both on the row they lock): the rows, then the table's latest version.
  */
-export async function appendPreparedLocked(tx: SqlDriver, prepared: PreparedVersions): Promise<void> {
+export async function appendPreparedLocked(
+  tx: SqlDriver,
+  prepared: PreparedVersions,
+): Promise<PathMismatches> {
   const last = prepared.commits[prepared.commits.length - 1];
-  await writeRows(tx, prepared.tableId, prepared.rows);
+  const mismatches = await writeRows(tx, prepared.tableId, prepared.rows);
   await tx.query(
     `UPDATE {T:dl_tables} SET last_version = ?, last_commit_timestamp = ?, first_version = COALESCE(first_version, 0) WHERE table_id = ?`,
     [last.version, last.timestamp, prepared.tableId],
   );
+  return mismatches;
 }
 
 export async function writeVersions(
@@ -123,8 +174,13 @@ export async function writeVersions(
     const first = commits[0].version;
     if (prepared && first === (t.lastVersion === null ? 0 : t.lastVersion + 1)) {
       // The common case: the batch continues the table exactly, so the prepared rows are final.
-      await appendPreparedLocked(tx, prepared);
-      return { versionsWritten: commits.length, versionsSkipped: 0, counts: { ...prepared.counts } };
+      const pathMismatches = await appendPreparedLocked(tx, prepared);
+      return {
+        versionsWritten: commits.length,
+        versionsSkipped: 0,
+        counts: { ...prepared.counts },
+        pathMismatches,
+      };
     }
     const stored = new Map<number, string>();
     if (t.lastVersion !== null && commits[0].version <= t.lastVersion) {
@@ -135,6 +191,7 @@ export async function writeVersions(
       for (const r of rows) stored.set(Number(r.version), String(r.content_hash));
     }
     const buf = new RowBuffer(tableId, true);
+    const mismatches = noPathMismatches();
     let last = t.lastVersion;
     let lastTs = t.lastCommitTimestamp;
     for (const [i, c] of commits.entries()) {
@@ -172,10 +229,11 @@ export async function writeVersions(
       result.versionsWritten += 1;
       last = c.version;
       lastTs = c.timestamp;
-      if (buf.size >= FLUSH_ROWS) await flush(tx, tableId, buf);
+      if (buf.size >= FLUSH_ROWS) mergePathMismatches(mismatches, await flush(tx, tableId, buf));
     }
     if (result.versionsWritten > 0) {
-      await flush(tx, tableId, buf);
+      mergePathMismatches(mismatches, await flush(tx, tableId, buf));
+      result.pathMismatches = mismatches;
       await tx.query(
         `UPDATE {T:dl_tables} SET last_version = ?, last_commit_timestamp = ?, first_version = COALESCE(first_version, 0) WHERE table_id = ?`,
         [last, lastTs, tableId],

@@ -9,20 +9,13 @@
 import { DeltaSqlError } from '../common/errors';
 import { type AddAction, type LogAction, type MetadataAction, type ProtocolAction, fileKey } from './actions';
 import { canonicalPath } from './path-canonical';
+import { addPathMismatch, noPathMismatches, pathMismatchNote, type PathMismatches } from './path-mismatches';
 import { checkReaderProtocol } from './table-features';
 import { fileJson, metadataJson, protocolJson, snapshotJson, type SnapshotJson } from './snapshot-json';
 
-/** Removes whose path matched their add only after canonicalization: how many, and the first few. */
-export interface PathMismatches {
-  count: number;
-  examples: { remove: string; add: string }[];
-}
-
-const MISMATCH_EXAMPLES = 3;
-
 export class SnapshotBuilder {
   private readonly files = new Map<string, AddAction>();
-  readonly pathMismatches: PathMismatches = { count: 0, examples: [] };
+  readonly pathMismatches: PathMismatches = noPathMismatches();
   private readonly txns = new Map<string, number>();
   private readonly domains = new Map<string, string>();
   protocol: ProtocolAction | null = null;
@@ -41,7 +34,8 @@ export class SnapshotBuilder {
         if (fromCheckpoint) break;
         const key = fileKey(canonicalPath(a.body.path, this.root), a.body.deletionVector);
         const removed = this.files.get(key);
-        if (removed && removed.path !== a.body.path) this.mismatch(a.body.path, removed.path);
+        if (removed && removed.path !== a.body.path)
+          addPathMismatch(this.pathMismatches, a.body.path, removed.path);
         this.files.delete(key);
         break;
       }
@@ -64,18 +58,9 @@ export class SnapshotBuilder {
     }
   }
 
-  private mismatch(remove: string, add: string): void {
-    const m = this.pathMismatches;
-    m.count++;
-    if (m.examples.length < MISMATCH_EXAMPLES) m.examples.push({ remove, add });
-  }
-
   /** The import-notes line for pathMismatches, or null when there were none. */
   pathMismatchNote(): string | null {
-    const m = this.pathMismatches;
-    if (m.count === 0) return null;
-    const eg = m.examples.map((e) => `remove ${JSON.stringify(e.remove)} for add ${JSON.stringify(e.add)}`);
-    return `${m.count} remove(s) named their file in another URI spelling than its add, matched as Spark does (${eg.join('; ')}${m.count > m.examples.length ? '; …' : ''})`;
+    return pathMismatchNote(this.pathMismatches);
   }
 
   get numFiles(): number {

@@ -24,6 +24,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { addCounts, emptyCounts, totalActions, type ActionCounts } from '../delta/action-counts';
+import { mergePathMismatches, noPathMismatches, pathMismatchNote } from '../delta/path-mismatches';
 import {
   CATALOG_BOUNDED_RETRY,
   DEFAULT_CATALOG_TIMEOUT_MS,
@@ -82,6 +83,8 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
     continuedAsNew: carry?.continuedAsNew ?? 0,
   };
   setHandler(progressQuery, () => progress);
+  /** Removes that named their add in another URI spelling, over every run of this import. */
+  const mismatches = carry?.pathMismatches ?? noPathMismatches();
   const longOptions = {
     startToCloseTimeout: '2h',
     heartbeatTimeout: (input.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration,
@@ -170,6 +173,7 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
         ]),
       );
       record(progress, r.counts, r.versionsWritten, r.lastVersion);
+      mergePathMismatches(mismatches, r.pathMismatches);
       const actions = totalActions(r.counts);
       const perVersion = Math.max(1, actions / Math.max(1, r.lastVersion - r.firstVersion + 1));
       rangeVersions = Math.max(
@@ -189,10 +193,15 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
           versionsImported: progress.versionsImported,
           counts: progress.counts,
           continuedAsNew: progress.continuedAsNew + 1,
+          ...(mismatches.count > 0 ? { pathMismatches: mismatches } : {}),
         });
       }
     }
 
+    const mismatchNote = pathMismatchNote(mismatches);
+    if (mismatchNote !== null) progress.notes = [...progress.notes, mismatchNote];
+    /** What dl_import_runs keeps: the notes without the validation's check lines. */
+    const runNotes = progress.notes;
     let validation: ValidationResult | null = null;
     if (!input.skipValidation) {
       const optimizing =
@@ -230,6 +239,7 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
         counts: progress.counts,
         validation: validation === null ? 'SKIPPED' : passed ? 'PASSED' : 'FAILED',
         error: passed ? null : 'validation failed',
+        notes: runNotes,
       }),
     );
     setPhase(passed ? 'done' : 'failed');

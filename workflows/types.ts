@@ -3,6 +3,7 @@
  * payload and history limits): URIs, ids, version numbers and counts — never file lists.
  */
 import type { ActionCounts } from '../delta/action-counts';
+import type { PathMismatches } from '../delta/path-mismatches';
 import type { CatalogWait } from './catalog-wait';
 
 export type ImportMode = 'full-history' | 'checkpoint-only';
@@ -64,6 +65,8 @@ export interface RangeResult {
   versionsWritten: number;
   versionsSkipped: number;
   counts: ActionCounts;
+  /** Removes that named their add in another URI spelling (count and the first few; small). */
+  pathMismatches?: PathMismatches;
 }
 
 export interface ValidationResult {
@@ -93,4 +96,6 @@ export interface ImportCarry {
   versionsImported: number;
   counts: ActionCounts;
   continuedAsNew: number;
+  /** Path mismatches of the runs before (absent in carries written before they were counted). */
+  pathMismatches?: PathMismatches;
 }

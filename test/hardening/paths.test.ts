@@ -130,12 +130,17 @@ test('an add written as an absolute URI under the root, removed by its relative 
 
 describe('import notes', () => {
   const suite = integrationSuite('paths-notes');
-  // The notes come from the log replay of the validation step, the same for every engine; the
-  // cross-batch matching in PostgreSQL is covered above.
-  test.each([['sqlite', () => sqliteUrl(suite.tmp, 'notes.db')]])(
+  // The import's writer itself counts the mismatches (no replay of the history; validation is
+  // skipped in two cases to prove it): in one batch (in memory), and across batches (the removed
+  // row's stored spelling, asked of the database), on both engines. dl_import_runs keeps the note.
+  test.each([
+    ['sqlite, one version per batch', () => sqliteUrl(suite.tmp, 'notes.db'), 1, false],
+    ['postgres, one version per batch', () => pgUrl(schema), 1, true],
+    ['postgres, one batch', () => pgUrl(schema), 1000, true],
+  ])(
     '%s: the import removes the files and its notes name the mismatched spellings',
-    async (engine, url) => {
-      const root = tempDir(`deltasql-pt-notes-${engine}-`);
+    async (engine, url, batchSize, skipValidation) => {
+      const root = tempDir(`deltasql-pt-notes-`);
       writeCommit(root, 0, [
         { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
         {
@@ -150,25 +155,28 @@ describe('import notes', () => {
         add('a%20b.parquet'),
         add('c.parquet'),
         add('keep.parquet'),
+        add('same%20spelling.parquet'),
       ]);
       writeCommit(root, 1, [remove('a b.parquet')]);
-      writeCommit(root, 2, [remove(`file://${root}/c.parquet`)]);
-      // One version per batch: each remove meets its add in the database, not in memory.
+      writeCommit(root, 2, [remove(`file://${root}/c.parquet`), remove('same%20spelling.parquet')]);
       const input = importInput(root, url(), {
-        name: `paths-notes-${engine}`,
-        batchSize: 1,
-        actionsPerActivity: 1,
+        name: `paths-notes-${engine.replace(/\W+/g, '-')}`,
+        batchSize,
+        actionsPerActivity: batchSize,
+        skipValidation,
       });
       try {
         const r = await runImport(suite.h, input);
-        expect(r.validation?.passed).toBe(true);
+        if (!skipValidation) expect(r.validation?.passed).toBe(true);
         const store = await suite.open(url());
         const t = await store.findTable(input.name);
         expect(await store.files(t!.tableId, {})).toEqual(['keep.parquet']);
-        const note = r.notes.find((n) => n.includes('another URI spelling'));
-        expect(note).toContain('2 remove(s)');
-        expect(note).toContain('remove "a b.parquet" for add "a%20b.parquet"');
-        expect(note).toContain(`remove "file://${root}/c.parquet" for add "c.parquet"`);
+        const notes = r.notes.filter((n) => n.includes('another URI spelling'));
+        expect(notes).toEqual([
+          `2 remove(s) named their file in another URI spelling than its add, matched as Spark does (remove "a b.parquet" for add "a%20b.parquet"; remove "file://${root}/c.parquet" for add "c.parquet")`,
+        ]);
+        const [run] = await store.listRuns(t!.tableId);
+        expect(run.notes?.split('\n')).toContain(notes[0]);
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
