@@ -136,8 +136,8 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
   const store = await openCatalog(withSchema(o.dbUrl, 'bench_sharing'));
   const token = 'bench-token';
   const tables = {
-    small: await importOnce(store, small, 'small', o.log),
-    large: await importOnce(store, large, 'large', o.log),
+    small: await importOnce(store, small, `small-${mode}`, o.log),
+    large: await importOnce(store, large, `large-${mode}`, o.log),
   };
   const yaml = [
     'shares:',
@@ -145,7 +145,7 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
     '    schemas:',
     '      - name: default',
     '        tables:',
-    ...Object.keys(tables).flatMap((n) => [`          - name: ${n}`, `            table: ${n}`]),
+    ...Object.keys(tables).flatMap((n) => [`          - name: ${n}`, `            table: ${n}-${mode}`]),
     'tokens:',
     '  - name: bench',
     `    hashSha256: ${sha256Hex(token)}`,
