@@ -10,7 +10,7 @@
  * commits/s and the commit latency p50/p99 pooled over the measured rounds.
  *
  * The throughput runs do not wake a publisher (commits only). Publish lag is measured afterwards:
- * 8 PostgreSQL writers commit while a worker process runs the publisher, each commit signals it,
+ * 8 PostgreSQL writers commit while a worker process runs the publisher, each commit wakes it (coalesced: one signal in flight per writer),
  * and a watcher records when each version appears in `_delta_log`; lag = that instant minus the
  * instant the writer's commit returned (one clock, one machine).
  */
