@@ -83,13 +83,22 @@ export class GcsStore implements ObjectStore {
     const status = statusOf(e);
     const file = displayPath(this.root, rel);
     const name = e instanceof Error ? e.name : 'Error';
+    // No credentials at all (ADC found none, or GOOGLE_APPLICATION_CREDENTIALS names no file) is
+    // "credentials refused" too: no retry finds them.
+    const noCredential =
+      (e as { code?: unknown } | null)?.code === 'ENOENT' ||
+      (e instanceof Error && /Could not load the default credentials/.test(e.message));
+    const hint = noCredential ? ' (no usable credentials: Application Default Credentials)' : '';
     // Only the status and the object: the library's messages can echo request details.
-    return new StorageError(`GCS ${op} failed for ${file}: ${name}${status ? ` (HTTP ${status})` : ''}`, {
-      file,
-      notFound: status === 404,
-      permissionDenied: isDeniedStatus(status),
-      cause: e,
-    });
+    return new StorageError(
+      `GCS ${op} failed for ${file}: ${name}${status ? ` (HTTP ${status})` : ''}${hint}`,
+      {
+        file,
+        notFound: status === 404,
+        permissionDenied: isDeniedStatus(status) || noCredential,
+        cause: e,
+      },
+    );
   }
 
   list(prefix: string, opts: { startAfter?: string } = {}): AsyncIterable<ObjectMeta> {

@@ -9,7 +9,7 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { AnonymousCredential, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { AzureStore, azureClientFromEnv, type AzureLocation } from '../../storage/azure-store';
-import { GcsStore, gcsClientFromEnv } from '../../storage/gcs-store';
+import { GcsStore, gcsClient, gcsClientFromEnv } from '../../storage/gcs-store';
 import { StorageError } from '../../storage/storage-error';
 import { parseAzureUri } from '../../storage/uri';
 import { AZURE_CONNECTION_STRING, GCS_ENDPOINT } from '../support/env';
@@ -131,4 +131,23 @@ test.each([
   const store = new GcsStore({ bucket, prefix: 't' }, storage);
   await store.put('x', host);
   expect((await store.get('x')).toString()).toBe(host);
+});
+
+test('GCS: GOOGLE_APPLICATION_CREDENTIALS naming no file is a StorageError that is "refused", not retried', async () => {
+  const saved = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  process.env.GOOGLE_APPLICATION_CREDENTIALS = '/nonexistent/deltasql-key.json';
+  try {
+    const e = await new GcsStore({ bucket: 'b', prefix: 't' }, gcsClient({})).get('x').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(StorageError);
+    expect([(e as StorageError).permissionDenied, (e as StorageError).retryable]).toEqual([true, false]);
+    expect((e as StorageError).message).toBe(
+      'GCS get failed for gs://b/t/x: Error (no usable credentials: Application Default Credentials)',
+    );
+  } finally {
+    if (saved === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    else process.env.GOOGLE_APPLICATION_CREDENTIALS = saved;
+  }
 });
