@@ -1,5 +1,5 @@
 /**
- * A commit of more than 600 MB (a CONVERT TO DELTA over ~170k files of a wide table) imported
+ * A commit of more than 600 MB (a CONVERT TO DELTA over ~150k files of a wide table) imported
  * through the real pipeline (Temporal workflow, the import worker as its own process, as
  * deployed) into SQLite and PostgreSQL, with the worker's peak RSS (VmHWM) bounded: the commit
  * is streamed line by line into one catalog transaction in bounded chunks
