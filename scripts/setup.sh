@@ -13,11 +13,15 @@ build=1
 
 # npm: `npm ci` on a fresh clone, or when installed packages no longer match package.json.
 if [[ ! -d node_modules ]] || ! npm ls --depth=0 >/dev/null 2>&1; then
-  log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  # Install scripts are skipped and the one native module is built below, alone: npm ran two
+  # node-gyp builds of better-sqlite3 at once on a fresh clone and one failed on the other's
+  # files (ENOENT build/node_gyp_bins). The other packages with scripts (protobufjs, @swc/core,
+  # @parcel/watcher) only check versions or pick prebuilt optional bindings npm already installed.
+  log "installing npm dependencies (npm ci --ignore-scripts)"
+  npm ci --no-audit --no-fund --ignore-scripts
 fi
 if ! node -e "require('better-sqlite3')" >/dev/null 2>&1; then
-  log "better-sqlite3's native module does not load; rebuilding it"
+  log "building better-sqlite3's native module (npm rebuild better-sqlite3)"
   npm rebuild better-sqlite3
   node -e "require('better-sqlite3')"
 fi
