@@ -20,10 +20,11 @@ if [[ ! -d node_modules ]] || ! npm ls --depth=0 >/dev/null 2>&1; then
   log "installing npm dependencies (npm ci --ignore-scripts)"
   npm ci --no-audit --no-fund --ignore-scripts
 fi
-if ! node -e "require('better-sqlite3')" >/dev/null 2>&1; then
+# Opening a database loads the native module (require alone does not).
+if ! node -e "new (require('better-sqlite3'))(':memory:').close()" >/dev/null 2>&1; then
   log "building better-sqlite3's native module (npm rebuild better-sqlite3)"
   npm rebuild better-sqlite3
-  node -e "require('better-sqlite3')"
+  node -e "new (require('better-sqlite3'))(':memory:').close()"
 fi
 
 bash scripts/services/venv.sh
