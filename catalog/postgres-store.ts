@@ -277,63 +277,63 @@ export class PostgresDriver extends PgBase {
   }
   /** One function call (catalog/pg-append-next.ts), the function created on first use per connection. */
   async appendNext(step: NextVersionAppend): Promise<number | null> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      wrap(e, this.where);
-    }
-    // As in transaction(): a checked-out client has no pool listener.
-    let broken: Error | undefined;
-    const onError = (e: Error): void => {
-      broken = e;
-    };
-    client.on('error', onError);
-    try {
-      if (!withAppendNext.has(client)) {
-        await client.query(createAppendNextSql(this.prefix));
-        withAppendNext.add(client);
+    return this.withClient(async (client) => {
+      try {
+        if (!withAppendNext.has(client)) {
+          await client.query(createAppendNextSql(this.prefix));
+          withAppendNext.add(client);
+        }
+        const r = await client.query<{ v: string | number | null }>(appendNextCall(step));
+        const v = r.rows[0]?.v;
+        return v === null || v === undefined ? null : Number(v);
+      } catch (e) {
+        const code = (e as { code?: unknown } | null)?.code;
+        if (code === REBASE_NEEDS_CHECKS || code === UNIQUE_VIOLATION) return null;
+        throw e;
       }
-      const r = await client.query<{ v: string | number | null }>(appendNextCall(step));
-      const v = r.rows[0]?.v;
-      return v === null || v === undefined ? null : Number(v);
-    } catch (e) {
-      const code = (e as { code?: unknown } | null)?.code;
-      if (code === REBASE_NEEDS_CHECKS || code === UNIQUE_VIOLATION) return null;
-      if (isUnavailable(e)) broken ??= e as Error;
-      wrap(e, this.where);
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
-    }
+    });
   }
   /** Create the schema if needed; also proves the connection works. */
   async ensureSchema(): Promise<void> {
     await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
   }
   async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      try {
+        await client.query('BEGIN');
+        const out = await fn(new PgTx(client, this.schema, this.where));
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+  /**
+   * Run `fn` on a client checked out of the pool. A checked-out client has no pool listener: a
+   * server restart between two statements would emit an unhandled 'error' and kill the process.
+   * Keep the error; the next query reports it, and a broken client (that error, or a lost
+   * connection thrown by a query) is destroyed on release instead of going back to the pool.
+   * Errors leave typed: a DeltaSqlError as it is, anything else through `wrap`.
+   */
+  private async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();
     } catch (e) {
       wrap(e, this.where);
     }
-    // A checked-out client has no pool listener: a server restart between two statements would
-    // emit an unhandled 'error' and kill the process. Keep the error; the next query reports it,
-    // and the broken client is destroyed on release instead of going back to the pool.
     let broken: Error | undefined;
     const onError = (e: Error): void => {
       broken = e;
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const out = await fn(new PgTx(client, this.schema, this.where));
-      await client.query('COMMIT');
-      return out;
+      return await fn(client);
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if (isDeltaSqlError(e)) throw e;
+      if (isUnavailable(e)) broken ??= e as Error;
       wrap(e, this.where);
     } finally {
       client.removeListener('error', onError);
