@@ -32,6 +32,8 @@ const COPY_STREAM_QUEUED_CHUNKS = 2;
 /** Identities per UPDATE ... FROM unnest() statement. */
 const UNNEST_CHUNK = 10_000;
 const UNIQUE_VIOLATION = '23505';
+/** `insufficient_privilege`: here, a role without TEMP on the database cannot use `pg_temp`. */
+const INSUFFICIENT_PRIVILEGE = '42501';
 /** Pooled connections that hold the session-local appendNext function. */
 const withAppendNext = new WeakSet<PoolClient>();
 const UNAVAILABLE_CODES = new Set([
@@ -244,6 +246,8 @@ class PgTx extends PgBase {
 
 export class PostgresDriver extends PgBase {
   private readonly pool: Pool;
+  /** Set once the role proved unable to create the `pg_temp` function (no TEMP privilege). */
+  private appendNextDenied = false;
   constructor(conn: PgConnection, schema: string, where: string) {
     super(schema, where);
     this.pool = new Pool({
@@ -275,12 +279,24 @@ export class PostgresDriver extends PgBase {
       wrap(e, this.where);
     }
   }
-  /** One function call (catalog/pg-append-next.ts), the function created on first use per connection. */
+  /**
+   * One function call (catalog/pg-append-next.ts), the function created on first use per connection.
+   * Null sends the caller down the checked path (commit.ts), as when a rebase needs the checks.
+   * A role without TEMP on the database cannot create it (42501 on the CREATE): the pool then stops
+   * trying, and every blind append takes the checked, retrying path from then on.
+   */
   async appendNext(step: NextVersionAppend): Promise<number | null> {
+    if (this.appendNextDenied) return null;
     return this.withClient(async (client) => {
       try {
         if (!withAppendNext.has(client)) {
-          await client.query(createAppendNextSql(this.prefix));
+          try {
+            await client.query(createAppendNextSql(this.prefix));
+          } catch (e) {
+            if ((e as { code?: unknown } | null)?.code !== INSUFFICIENT_PRIVILEGE) throw e;
+            this.appendNextDenied = true;
+            return null;
+          }
           withAppendNext.add(client);
         }
         const r = await client.query<{ v: string | number | null }>(appendNextCall(step));
