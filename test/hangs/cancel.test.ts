@@ -17,6 +17,7 @@ import { createImportWorker } from '../../workers/worker';
 import { TEMPORAL_ADDRESS } from '../support/env';
 import { runCli } from '../support/run-cli';
 import { temporalHarness, type TemporalHarness } from '../support/temporal';
+import { sharedWorkflowBundle } from '../support/workflow-bundle';
 
 const REPO = path.resolve(__dirname, '..', '..');
 let h: TemporalHarness;
@@ -33,7 +34,12 @@ beforeAll(async () => {
   process.env.TEMPORAL_ADDRESS = TEMPORAL_ADDRESS;
   process.env.DELTASQL_TASK_QUEUE = h.taskQueue;
   expect((await runCli(['generate', table, '--versions', '300', '--seed', '7'])).code).toBe(0);
-  const w = await createImportWorker({ connection: h.native, namespace: 'default', taskQueue: h.taskQueue });
+  const w = await createImportWorker({
+    connection: h.native,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    workflowBundlePath: await sharedWorkflowBundle(),
+  });
   worker = w.worker;
   closeWorker = w.close;
   running = worker.run();

@@ -13,6 +13,7 @@ import { createImportWorker } from '../../workers/worker';
 import { fixture, PG_URL, TEMPORAL_ADDRESS } from '../support/env';
 import { runCli, type CliResult } from '../support/run-cli';
 import { temporalHarness, type TemporalHarness } from '../support/temporal';
+import { sharedWorkflowBundle } from '../support/workflow-bundle';
 
 let h: TemporalHarness;
 let worker: Worker;
@@ -35,8 +36,13 @@ beforeAll(async () => {
   h = await temporalHarness();
   process.env.TEMPORAL_ADDRESS = TEMPORAL_ADDRESS;
   process.env.DELTASQL_TASK_QUEUE = h.taskQueue;
-  // One worker for the whole file (bundling the workflows once).
-  const w = await createImportWorker({ connection: h.native, namespace: 'default', taskQueue: h.taskQueue });
+  // One worker for the whole file, on the shared workflow bundle (no webpack run of its own).
+  const w = await createImportWorker({
+    connection: h.native,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    workflowBundlePath: await sharedWorkflowBundle(),
+  });
   worker = w.worker;
   closeWorker = w.close;
   running = worker.run();

@@ -17,6 +17,7 @@ import { createImportWorker } from '../../workers/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { importInput } from '../support/import';
 import { expectParityAtEveryVersion } from '../support/parity';
+import { sharedWorkflowBundle } from '../support/workflow-bundle';
 
 let env: TestWorkflowEnvironment;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deltasql-can-'));
@@ -67,6 +68,7 @@ test('a long import continues as new and carries its progress', async () => {
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
+    workflowBundlePath: await sharedWorkflowBundle(),
   });
   const started = await startImport(session, cliEnv, input);
   const result = await worker.runUntil(awaitImport(started, null));

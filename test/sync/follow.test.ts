@@ -15,6 +15,7 @@ import { SA_IMPORTED_VERSION, SA_LAG_SECONDS } from '../../workflows/search-attr
 import { importInput, sessionOf } from '../support/import';
 import { expectParityAtEveryVersion } from '../support/parity';
 import { integrationSuite } from '../support/suite';
+import { sharedWorkflowBundle } from '../support/workflow-bundle';
 import { append, lastVersion, liveTable, sleep, waitFor, waitForVersion } from './helpers';
 
 const suite = integrationSuite('sync-follow');
@@ -101,6 +102,7 @@ test('single writer: a manual import attaches to the follow round running under 
     namespace: 'default',
     taskQueue: suite.h.taskQueue,
     deps: gated.deps,
+    workflowBundlePath: await sharedWorkflowBundle(),
   });
   try {
     await worker.runUntil(async () => {
