@@ -55,9 +55,16 @@ export function createExportActivities(deps: ActivityDeps) {
     async exportRange(args: ExportRangeArgs): Promise<RangeExportResult> {
       return guarded(async () => {
         const ctx = Context.current();
-        return exportRange(await deps.catalog(args.catalog), openStore(args.dest), args, (v) => {
-          if ((v - args.from) % HEARTBEAT_EVERY_VERSIONS === 0) ctx.heartbeat({ version: v });
-        });
+        return exportRange(
+          await deps.catalog(args.catalog),
+          openStore(args.dest),
+          args,
+          (v) => {
+            if ((v - args.from) % HEARTBEAT_EVERY_VERSIONS === 0) ctx.heartbeat({ version: v });
+          },
+          // A huge commit streams for a while: beat as its chunks pass (the SDK throttles these).
+          () => ctx.heartbeat({ streaming: true }),
+        );
       });
     },
     async exportCheckpoint(args: ExportCheckpointArgs): Promise<CheckpointExportResult> {

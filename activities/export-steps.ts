@@ -6,7 +6,7 @@
  */
 import { DeltaSqlError } from '../common/errors';
 import { crcStates, checkpointSource } from '../catalog/export-reader';
-import { commitBytesInRange } from '../catalog/raw-commits';
+import { STREAM_EXPORT_BYTES, commitBytesInRange, hasCommitFile } from '../catalog/raw-commits';
 import { sourceCheckpointVersions } from '../catalog/source-checkpoints';
 import { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { SqlDriver } from '../catalog/sql';
@@ -14,6 +14,7 @@ import type { CatalogStore, CatalogTable } from '../catalog/store';
 import { writeCheckpoint, type CheckpointAction } from '../delta/checkpoint-writer';
 import { writeCrc } from '../delta/crc-writer';
 import { listLog } from '../delta/listing';
+import { writeCommitStream } from '../delta/large-commit-writer';
 import { writeCommit, writeLastCheckpoint, type WriteOutcome } from '../delta/log-writer';
 import type { ObjectStore } from '../storage/object-store';
 import { openStore } from '../storage/uri';
@@ -160,8 +161,9 @@ export async function planExport(store: CatalogStore, input: ExportInput): Promi
   // A checkpoint-first baseline has no commit file unless its json was imported too; versions
   // before the catalog's first version are gone either way.
   const baseline = t.baselineVersion !== null && from <= t.baselineVersion ? t.baselineVersion : null;
-  const baselineBytes = baseline === null ? null : await commitFileBytes(store, t.tableId, baseline);
-  const commitFrom = baseline !== null && baselineBytes === null ? baseline + 1 : from;
+  // Whether it has one, without rebuilding it (it may be a huge commit).
+  const baselineKept = baseline !== null && (await hasCommitFile(driverOf(store), t.tableId, baseline));
+  const commitFrom = baseline !== null && !baselineKept ? baseline + 1 : from;
   const notRebuildable =
     from === first && (first > 0 || commitFrom > from)
       ? { from: 0, to: commitFrom > from ? (baseline ?? 0) : first - 1 }
@@ -214,17 +216,22 @@ const WRITE_CONCURRENCY = 16;
  * their commit timestamp as mtime where the destination allows (log-writer.ts says why). Commit
  * bytes come a chunk of versions per statement (catalog/raw-commits.ts) and files are written
  * WRITE_CONCURRENCY at a time; `progress` sees versions in order, once their files are written.
+ * A commit above STREAM_EXPORT_BYTES is written alone, streamed (delta/large-commit-writer.ts),
+ * with `beat` called as its chunks pass so a long write can heartbeat.
  */
 export async function exportRange(
   store: CatalogStore,
   dest: ObjectStore,
   args: { tableId: string; from: number; to: number; commitFrom: number; overwrite: boolean },
   progress: (version: number) => void = () => undefined,
+  beat: () => void = () => undefined,
+  streamAbove = STREAM_EXPORT_BYTES,
 ): Promise<RangeExportResult> {
   const outcomes = noOutcomes();
   let bytes = 0;
   const db = driverOf(store);
-  const commits = commitBytesInRange(db, args.tableId, Math.max(args.from, args.commitFrom), args.to);
+  const first = Math.max(args.from, args.commitFrom);
+  const commits = commitBytesInRange(db, args.tableId, first, args.to, undefined, streamAbove);
   let next = await commits.next();
   let pending: { version: number; writes: Promise<WriteOutcome>[] }[] = [];
   const settle = async (): Promise<void> => {
@@ -240,7 +247,7 @@ export async function exportRange(
     if (version >= args.commitFrom) {
       while (!next.done && next.value.version < version) next = await commits.next();
       const c = next.done || next.value.version !== version ? null : next.value;
-      if (c === null || c.bytes === null) {
+      if (c === null || (c.bytes === null && c.streamed === undefined)) {
         await settle();
         throw new DeltaSqlError(
           'VersionNotFound',
@@ -248,8 +255,15 @@ export async function exportRange(
         );
       }
       const opts = { overwrite: args.overwrite, modifiedMs: c.timestamp };
-      writes.push(writeCommit(dest, version, c.bytes, opts));
-      bytes += c.bytes.length;
+      if (c.streamed !== undefined) {
+        // Alone: the earlier writes first, so only one huge body is in flight.
+        await settle();
+        writes.push(writeCommitStream(dest, version, c.streamed, opts, beat));
+        bytes += c.streamed.size;
+      } else if (c.bytes !== null) {
+        writes.push(writeCommit(dest, version, c.bytes, opts));
+        bytes += c.bytes.length;
+      }
     }
     if (state !== null) writes.push(writeCrc(dest, version, state, { overwrite: args.overwrite }));
     // Rejections are collected by settle(); until then they must not count as unhandled.

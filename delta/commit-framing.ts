@@ -18,6 +18,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { z } from 'zod';
+import { DeltaSqlError } from '../common/errors';
 import type { Line } from './line-reader';
 
 export interface RawCommit {
@@ -124,4 +125,68 @@ export function rebuildCommit(raws: readonly string[], framing: Framing | null):
     }
   }
   return Buffer.from(parts.join('\n'), 'utf8');
+}
+
+/**
+ * `rebuildCommit` as a stream, for a commit too large for one string (V8 stops at 512 MiB): the
+ * same bytes, in chunks of about `chunkChars` characters, pulling the action lines as it goes, so
+ * memory is bounded by a chunk and whatever the line source holds.
+ */
+export async function* frameCommit(
+  raws: AsyncIterable<string>,
+  framing: Framing | null,
+  chunkChars = 1 << 20,
+): AsyncGenerator<Buffer> {
+  if (framing?.b !== undefined || framing?.x !== undefined) {
+    yield rebuildCommit([], framing);
+    return;
+  }
+  const gaps = new Map(framing?.g ?? []);
+  const allCr = framing?.c === 1;
+  const cr = new Set(framing?.c === 1 ? [] : (framing?.c ?? []));
+  // The plain form ends with '\n' after the last line unless there are none (an empty file).
+  const trailing = framing ? framing.t !== 0 : true;
+  let parts: string[] = [];
+  let chars = 0;
+  const push = (s: string): Buffer | null => {
+    parts.push(s);
+    chars += s.length;
+    if (chars < chunkChars) return null;
+    const out = Buffer.from(parts.join(''), 'utf8');
+    parts = [];
+    chars = 0;
+    return out;
+  };
+  const it = raws[Symbol.asyncIterator]();
+  let lines = 0;
+  for (let i = 0; ; i++) {
+    let element: string;
+    const gap = gaps.get(i);
+    if (gap !== undefined) {
+      element = gap;
+      gaps.delete(i);
+    } else {
+      const next = await it.next();
+      if (next.done) {
+        // Past the last line: the empty element after a final '\n', unless the file has none
+        // (or, plain form, no lines at all).
+        if (gaps.size > 0) {
+          throw new DeltaSqlError(
+            'CatalogError',
+            `commit framing lists elements ${[...gaps.keys()].join(', ')} past its lines`,
+          );
+        }
+        if (trailing && (framing !== null || lines > 0)) {
+          const out = push(i > 0 ? '\n' : '');
+          if (out) yield out;
+        }
+        break;
+      }
+      lines++;
+      element = allCr || cr.has(i) ? `${next.value}\r` : next.value;
+    }
+    const out = push(i > 0 ? `\n${element}` : element);
+    if (out) yield out;
+  }
+  if (parts.length > 0) yield Buffer.from(parts.join(''), 'utf8');
 }

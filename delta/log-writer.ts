@@ -84,19 +84,33 @@ export async function writeCommit(
 ): Promise<WriteOutcome> {
   const rel = commitPath(version);
   const outcome = await putOnce(store, rel, bytes, opts, () => {
-    const file = displayPath(store.root, rel);
-    throw new DeltaSqlError(
-      'VersionConflict',
-      `${file} already exists with different content (version ${version} was committed by someone else); nothing was overwritten (use --overwrite to replace it)`,
-      { file },
-    );
+    throw versionConflict(store, version);
   });
-  // A file we wrote gets the source's time; one already there with these bytes keeps its own.
+  await stampCommit(store, version, outcome, opts);
+  return outcome;
+}
+
+/** The VersionConflict of a commit file that exists with other bytes (nothing was overwritten). */
+export function versionConflict(store: ObjectStore, version: number): DeltaSqlError {
+  const file = displayPath(store.root, commitPath(version));
+  return new DeltaSqlError(
+    'VersionConflict',
+    `${file} already exists with different content (version ${version} was committed by someone else); nothing was overwritten (use --overwrite to replace it)`,
+    { file },
+  );
+}
+
+/** A commit file we wrote gets the source's time; one already there with these bytes keeps its own. */
+export async function stampCommit(
+  store: ObjectStore,
+  version: number,
+  outcome: WriteOutcome,
+  opts: CommitWriteOptions,
+): Promise<void> {
   const setModified = store.setModified?.bind(store);
   if (opts.modifiedMs !== undefined && setModified && (outcome === 'created' || outcome === 'overwritten')) {
-    await setModified(rel, opts.modifiedMs);
+    await setModified(commitPath(version), opts.modifiedMs);
   }
-  return outcome;
 }
 
 /** Write a checkpoint part or `.crc`: an existing file with other bytes is kept unless `overwrite`. */

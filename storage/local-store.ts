@@ -40,6 +40,11 @@ async function sweepDeadTemps(dir: string): Promise<void> {
   }
 }
 
+/** A failure of the body a caller streams into `putStream`, told apart from the disk's own. */
+class BodyFailure {
+  constructor(readonly cause: unknown) {}
+}
+
 export class LocalStore implements ObjectStore {
   readonly root: string;
   constructor(dir: string) {
@@ -204,6 +209,53 @@ export class LocalStore implements ObjectStore {
     } catch (e) {
       throw this.fail('write', rel, e);
     } finally {
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  async putStream(
+    rel: string,
+    body: AsyncIterable<Uint8Array>,
+    opts: { ifAbsent: boolean },
+  ): Promise<boolean> {
+    const target = this.abs(rel);
+    const tmp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    let fh;
+    try {
+      await fsp.mkdir(path.dirname(target), { recursive: true });
+      // Already there: no need to write the whole body only to find out at link().
+      if (opts.ifAbsent && (await this.head(rel)) !== null) return false;
+      await sweepDeadTemps(path.dirname(target));
+      fh = await fsp.open(tmp, 'wx');
+      const it = body[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await it.next().catch((e: unknown) => Promise.reject(new BodyFailure(e)));
+        if (next.done) break;
+        const chunk = next.value;
+        for (let off = 0; off < chunk.length;) {
+          off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+        }
+      }
+      await fh.close();
+      fh = undefined;
+      if (!opts.ifAbsent) {
+        await fsp.rename(tmp, target);
+        return true;
+      }
+      try {
+        await fsp.link(tmp, target);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
+        throw e;
+      }
+    } catch (e) {
+      // The body's own failure (its size/sha256 check, a catalog read) passes through as it is.
+      if (e instanceof BodyFailure) throw e.cause;
+      if (e instanceof StorageError) throw e;
+      throw this.fail('write', rel, e);
+    } finally {
+      await fh?.close().catch(() => undefined);
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
     }
   }

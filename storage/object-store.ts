@@ -37,6 +37,15 @@ export interface ObjectStore {
    * local disk writes a temp file and link()s it, S3 sends `If-None-Match: *`.
    */
   putIfAbsent(path: string, body: Buffer | string): Promise<boolean>;
+  /**
+   * Write an object from a stream of chunks too large to hold (a huge commit file), visible only
+   * once the whole body is in and the iterable ended without throwing: a throw (the caller's
+   * size/sha256 check, a failed read) aborts and leaves nothing. With `ifAbsent` it is
+   * put-if-absent (false, nothing written, when an object exists), else it replaces the object.
+   * Optional: local disk (temp file, then link/rename) and S3 (multipart upload, completed with
+   * `If-None-Match: *`); without it, callers hold the body in memory for `putIfAbsent`.
+   */
+  putStream?(path: string, body: AsyncIterable<Uint8Array>, opts: { ifAbsent: boolean }): Promise<boolean>;
   /** Remove the object; removing an absent object is not an error. */
   delete(path: string): Promise<void>;
   /**

@@ -5,12 +5,16 @@
  * pass through our code or our messages.
  */
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { pagedListing } from './listing';
@@ -21,6 +25,8 @@ import { StorageError, isDeniedStatus } from './storage-error';
 const DEFAULT_REGION = 'us-east-1';
 const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
 const RANGE_NOT_SATISFIABLE = 416;
+/** Part size of a streamed upload (S3's minimum is 5 MiB for every part but the last). */
+const PART_BYTES = 8 * 1024 * 1024;
 
 /** The response body as a Buffer over the SDK's bytes (no second copy). */
 async function bodyBuffer(
@@ -205,6 +211,85 @@ export class S3Store implements ObjectStore {
       if (status === 412 || status === 409) return false;
       throw this.fail('put', rel, e);
     }
+  }
+
+  /**
+   * A multipart upload, completed with `If-None-Match: *` when `ifAbsent` (S3 checks the condition
+   * at completion, so the object appears whole or not at all; moto honours it too). Any failure,
+   * the body's own included, aborts the upload. Parts go up one at a time: memory is one part.
+   */
+  async putStream(
+    rel: string,
+    body: AsyncIterable<Uint8Array>,
+    opts: { ifAbsent: boolean },
+  ): Promise<boolean> {
+    // Already there: skip uploading the whole body only to be refused at completion.
+    if (opts.ifAbsent && (await this.head(rel)) !== null) return false;
+    const Bucket = this.loc.bucket;
+    const Key = this.key(rel);
+    let uploadId: string | undefined;
+    try {
+      uploadId = (await this.send(() => this.client.send(new CreateMultipartUploadCommand({ Bucket, Key }))))
+        .UploadId;
+    } catch (e) {
+      throw this.fail('put', rel, e);
+    }
+    if (uploadId === undefined) throw this.fail('put', rel, new Error('no UploadId'));
+    const UploadId = uploadId;
+    const parts: { ETag: string; PartNumber: number }[] = [];
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const upload = async (): Promise<void> => {
+      const Body = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      const PartNumber = parts.length + 1;
+      try {
+        const out = await this.send(() =>
+          this.client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body })),
+        );
+        parts.push({ ETag: out.ETag ?? '', PartNumber });
+      } catch (e) {
+        throw this.fail('put', rel, e);
+      }
+    };
+    try {
+      for await (const chunk of body) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= PART_BYTES) await upload();
+      }
+      if (pendingBytes > 0 || parts.length === 0) await upload();
+      try {
+        await this.send(() =>
+          this.client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket,
+              Key,
+              UploadId,
+              MultipartUpload: { Parts: parts },
+              ...(opts.ifAbsent ? { IfNoneMatch: '*' } : {}),
+            }),
+          ),
+        );
+      } catch (e) {
+        const status = (e as AwsLikeError).$metadata?.httpStatusCode;
+        if (opts.ifAbsent && (status === 412 || status === 409)) {
+          await this.abortUpload(Bucket, Key, UploadId);
+          return false;
+        }
+        throw this.fail('put', rel, e);
+      }
+      return true;
+    } catch (e) {
+      await this.abortUpload(Bucket, Key, UploadId);
+      throw e;
+    }
+  }
+
+  /** Best effort: an upload left behind is invisible (a lifecycle rule, AbortIncompleteMultipartUpload, reclaims it). */
+  private async abortUpload(Bucket: string, Key: string, UploadId: string): Promise<void> {
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
   }
 
   /** A pre-signed GetObject URL (SigV4, signed locally with the default-chain credentials). */
