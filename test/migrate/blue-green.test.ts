@@ -11,64 +11,24 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { blueGreenUrls } from '../../catalog/migrate/blue-green';
 import { openCatalog } from '../../catalog/open';
-import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { dropMysqlDatabase, mysqlUrl } from '../catalog/conformance-support';
 import { dropPgSchema, loadHistory, pgUrl, tempDir, uniqueSchema } from '../catalog/helpers';
-import { fixture, PG_URL, TEMPORAL_ADDRESS } from '../support/env';
+import { fixture, PG_URL } from '../support/env';
 import { expectParityAtEveryVersion } from '../support/parity';
 import { runCli } from '../support/run-cli';
-import { temporalHarness, type TemporalHarness } from '../support/temporal';
+import { compareCatalogs, loadTable, useMigrateHarness } from './support';
 
 const TIMEOUT_MS = 300_000;
 const SIMPLE = 'delta-rs/simple_table';
 const CDF = 'delta-rs/cdf-table-with-cdc-and-dvs';
 
-let h: TemporalHarness;
-const saved = { ...process.env };
-const drops: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  h = await temporalHarness();
-  process.env.TEMPORAL_ADDRESS = TEMPORAL_ADDRESS;
-  process.env.DELTASQL_TASK_QUEUE = h.taskQueue;
-});
-
-afterAll(async () => {
-  process.env = saved;
-  await h?.close();
-  for (const d of drops) await d().catch(() => undefined);
-});
-
-async function load(store: SqlCatalogStore, root: string, name: string, upTo?: number): Promise<string> {
-  const hist = await loadHistory(root);
-  const t = await store.ensureTable({ location: root, name });
-  if (hist.baseline) await store.writeBaseline(t.tableId, hist.baseline, hist.baseline.actions());
-  await store.writeVersions(
-    t.tableId,
-    hist.commits.filter((c) => upTo === undefined || c.version <= upTo),
-  );
-  return t.tableId;
-}
-
+const harness = useMigrateHarness();
+const { drops } = harness;
+const load = loadTable;
+const compare = compareCatalogs;
 const migrate = (from: string, to: string, ...extra: string[]) =>
-  h.withWorker(() =>
-    runCli([
-      'catalog',
-      'migrate',
-      '--from',
-      from,
-      '--to',
-      to,
-      '--strategy',
-      'blue-green',
-      '--format',
-      'json',
-      ...extra,
-    ]),
-  );
+  harness.migrate(from, to, '--strategy', 'blue-green', ...extra);
 const cleanup = (to: string) => runCli(['catalog', 'migrate', '--to', to, '--cleanup', '--format', 'json']);
-const compare = (from: string, to: string) =>
-  runCli(['catalog', 'compare', '--from', from, '--to', to, '--format', 'json']);
 
 async function tablesOf(url: string): Promise<{ name: string; lastVersion: number | null }[]> {
   const s = await openCatalog(url);

@@ -13,44 +13,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCatalog } from '../../catalog/open';
-import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { catalogUrl, type Engine } from '../catalog/conformance-support';
-import { loadHistory, tempDir } from '../catalog/helpers';
-import { fixture, TEMPORAL_ADDRESS } from '../support/env';
+import { tempDir } from '../catalog/helpers';
+import { fixture } from '../support/env';
 import { expectParityAtEveryVersion } from '../support/parity';
 import { runCli } from '../support/run-cli';
-import { temporalHarness, type TemporalHarness } from '../support/temporal';
+import { loadTable, useMigrateHarness } from './support';
 
 const TIMEOUT_MS = 300_000;
 const SIMPLE = 'delta-rs/simple_table';
 const CDF = 'delta-rs/cdf-table-with-cdc-and-dvs';
 
-let h: TemporalHarness;
-const saved = { ...process.env };
-const drops: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  h = await temporalHarness();
-  process.env.TEMPORAL_ADDRESS = TEMPORAL_ADDRESS;
-  process.env.DELTASQL_TASK_QUEUE = h.taskQueue;
-});
-
-afterAll(async () => {
-  process.env = saved;
-  await h?.close();
-  for (const d of drops) await d().catch(() => undefined);
-});
-
-async function load(store: SqlCatalogStore, root: string, name: string): Promise<string> {
-  const hist = await loadHistory(root);
-  const t = await store.ensureTable({ location: root, name });
-  if (hist.baseline) await store.writeBaseline(t.tableId, hist.baseline, hist.baseline.actions());
-  await store.writeVersions(t.tableId, hist.commits);
-  return t.tableId;
-}
-
-const migrate = (from: string, to: string) =>
-  h.withWorker(() => runCli(['catalog', 'migrate', '--from', from, '--to', to, '--format', 'json']));
+const { drops, migrate } = useMigrateHarness();
+const load = loadTable;
 
 async function statusOf(url: string): Promise<{ json: Record<string, unknown>; human: string }> {
   const j = await runCli(['status', '--catalog', url, '--format', 'json']);
