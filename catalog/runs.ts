@@ -3,12 +3,12 @@
  * workflow layer can tell what happened without asking Temporal.
  */
 import { z } from 'zod';
+import { sqlInt } from '../common/zod-ints';
 import { DeltaSqlError } from '../common/errors';
 import { addCounts, emptyCounts, type ActionCounts } from '../delta/action-counts';
 import type { ImportRun } from './store';
 import type { SqlDriver, SqlValue } from './sql';
 
-const num = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
 const RunRow = z.object({
   run_id: z.string(),
   table_id: z.string(),
@@ -16,11 +16,11 @@ const RunRow = z.object({
   temporal_run_id: z.string().nullable(),
   mode: z.string(),
   status: z.enum(['running', 'completed', 'failed', 'cancelled']),
-  started_at: num,
-  finished_at: num.nullable(),
-  from_version: num.nullable(),
-  to_version: num.nullable(),
-  versions_imported: num,
+  started_at: sqlInt,
+  finished_at: sqlInt.nullable(),
+  from_version: sqlInt.nullable(),
+  to_version: sqlInt.nullable(),
+  versions_imported: sqlInt,
   counts: z.string(),
   validation: z.string().nullable(),
   error: z.string().nullable(),

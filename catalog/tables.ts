@@ -4,21 +4,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { sqlInt } from '../common/zod-ints';
 import { DeltaSqlError } from '../common/errors';
 import type { CatalogTable } from './store';
 import { ROW_TABLES } from './rows';
 import type { SqlDriver } from './sql';
 
-const num = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
 const TableRow = z.object({
   table_id: z.string(),
   name: z.string(),
   location: z.string(),
-  last_version: num.nullable(),
-  first_version: num.nullable(),
-  baseline_version: num.nullable(),
-  last_commit_timestamp: num.nullable(),
-  created_at: num,
+  last_version: sqlInt.nullable(),
+  first_version: sqlInt.nullable(),
+  baseline_version: sqlInt.nullable(),
+  last_commit_timestamp: sqlInt.nullable(),
+  created_at: sqlInt,
 });
 
 const SELECT = `SELECT table_id, name, location, last_version, first_version, baseline_version, last_commit_timestamp, created_at FROM {T:dl_tables}`;

@@ -5,19 +5,19 @@
  * (`.passthrough()`); they never change table state.
  */
 import { z } from 'zod';
+import { jsonInt } from '../common/zod-ints';
 import type { RawCommit } from './commit-framing';
 
 /** Checkpoint readers hand us int64 as bigint; commits give numbers. Both become JS numbers. */
-const int = z.union([z.number(), z.bigint()]).transform((v) => Number(v));
 const strMap = z.record(z.string(), z.string().nullable());
 
 export const DeletionVectorSchema = z
   .object({
     storageType: z.string(),
     pathOrInlineDv: z.string(),
-    offset: int.nullish(),
-    sizeInBytes: int,
-    cardinality: int,
+    offset: jsonInt.nullish(),
+    sizeInBytes: jsonInt,
+    cardinality: jsonInt,
   })
   .passthrough();
 export type DeletionVector = z.infer<typeof DeletionVectorSchema>;
@@ -26,14 +26,14 @@ export const AddSchema = z
   .object({
     path: z.string().min(1),
     partitionValues: strMap.nullish(),
-    size: int,
-    modificationTime: int,
+    size: jsonInt,
+    modificationTime: jsonInt,
     dataChange: z.boolean().nullish(),
     stats: z.string().nullish(),
     tags: strMap.nullish(),
     deletionVector: DeletionVectorSchema.nullish(),
-    baseRowId: int.nullish(),
-    defaultRowCommitVersion: int.nullish(),
+    baseRowId: jsonInt.nullish(),
+    defaultRowCommitVersion: jsonInt.nullish(),
     clusteringProvider: z.string().nullish(),
   })
   .passthrough();
@@ -42,16 +42,16 @@ export type AddAction = z.infer<typeof AddSchema>;
 export const RemoveSchema = z
   .object({
     path: z.string().min(1),
-    deletionTimestamp: int.nullish(),
+    deletionTimestamp: jsonInt.nullish(),
     dataChange: z.boolean().nullish(),
     extendedFileMetadata: z.boolean().nullish(),
     partitionValues: strMap.nullish(),
-    size: int.nullish(),
+    size: jsonInt.nullish(),
     stats: z.string().nullish(),
     tags: strMap.nullish(),
     deletionVector: DeletionVectorSchema.nullish(),
-    baseRowId: int.nullish(),
-    defaultRowCommitVersion: int.nullish(),
+    baseRowId: jsonInt.nullish(),
+    defaultRowCommitVersion: jsonInt.nullish(),
   })
   .passthrough();
 export type RemoveAction = z.infer<typeof RemoveSchema>;
@@ -65,15 +65,15 @@ export const MetadataSchema = z
     schemaString: z.string(),
     partitionColumns: z.array(z.string()),
     configuration: strMap.nullish(),
-    createdTime: int.nullish(),
+    createdTime: jsonInt.nullish(),
   })
   .passthrough();
 export type MetadataAction = z.infer<typeof MetadataSchema>;
 
 export const ProtocolSchema = z
   .object({
-    minReaderVersion: int,
-    minWriterVersion: int,
+    minReaderVersion: jsonInt,
+    minWriterVersion: jsonInt,
     readerFeatures: z.array(z.string()).nullish(),
     writerFeatures: z.array(z.string()).nullish(),
   })
@@ -81,7 +81,7 @@ export const ProtocolSchema = z
 export type ProtocolAction = z.infer<typeof ProtocolSchema>;
 
 export const TxnSchema = z
-  .object({ appId: z.string(), version: int, lastUpdated: int.nullish() })
+  .object({ appId: z.string(), version: jsonInt, lastUpdated: jsonInt.nullish() })
   .passthrough();
 export type TxnAction = z.infer<typeof TxnSchema>;
 
@@ -89,7 +89,7 @@ export const CdcSchema = z
   .object({
     path: z.string().min(1),
     partitionValues: strMap.nullish(),
-    size: int,
+    size: jsonInt,
     dataChange: z.boolean().nullish(),
     tags: strMap.nullish(),
   })
@@ -101,11 +101,16 @@ export const DomainMetadataSchema = z
   .passthrough();
 export type DomainMetadataAction = z.infer<typeof DomainMetadataSchema>;
 
-export const CheckpointMetadataSchema = z.object({ version: int, tags: strMap.nullish() }).passthrough();
+export const CheckpointMetadataSchema = z.object({ version: jsonInt, tags: strMap.nullish() }).passthrough();
 export type CheckpointMetadataAction = z.infer<typeof CheckpointMetadataSchema>;
 
 export const SidecarSchema = z
-  .object({ path: z.string().min(1), sizeInBytes: int, modificationTime: int, tags: strMap.nullish() })
+  .object({
+    path: z.string().min(1),
+    sizeInBytes: jsonInt,
+    modificationTime: jsonInt,
+    tags: strMap.nullish(),
+  })
   .passthrough();
 export type SidecarAction = z.infer<typeof SidecarSchema>;
 
@@ -116,9 +121,9 @@ export type SidecarAction = z.infer<typeof SidecarSchema>;
  */
 export const CommitInfoSchema = z
   .object({
-    inCommitTimestamp: int.nullish().catch(null),
+    inCommitTimestamp: jsonInt.nullish().catch(null),
     operation: z.string().nullish().catch(null),
-    timestamp: int.nullish().catch(null),
+    timestamp: jsonInt.nullish().catch(null),
   })
   .passthrough();
 export type CommitInfoAction = z.infer<typeof CommitInfoSchema>;

@@ -3,13 +3,13 @@
  * must work without them, so absence is null and a malformed file is a warning, not a failure.
  */
 import { z } from 'zod';
+import { jsonInt } from '../common/zod-ints';
 import type { ObjectStore } from '../storage/object-store';
 import { displayPath, isNotFound } from '../storage/storage-error';
 import { crcPath } from './log-path';
 import type { Crc } from './table';
 
-const int = z.union([z.number(), z.bigint()]).transform((v) => Number(v));
-const CrcSchema = z.object({ tableSizeBytes: int, numFiles: int }).passthrough();
+const CrcSchema = z.object({ tableSizeBytes: jsonInt, numFiles: jsonInt }).passthrough();
 
 export async function readCrc(
   store: ObjectStore,

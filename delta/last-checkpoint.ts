@@ -3,19 +3,18 @@
  * near the end of a long log. Missing, empty or unparsable means "no hint", never an error.
  */
 import { z } from 'zod';
+import { jsonInt } from '../common/zod-ints';
 import type { ObjectStore } from '../storage/object-store';
 import { isNotFound } from '../storage/storage-error';
 import { LAST_CHECKPOINT } from './log-path';
 
-const int = z.union([z.number(), z.bigint()]).transform((v) => Number(v));
-
 export const LastCheckpointSchema = z
   .object({
-    version: int.pipe(z.number().int().nonnegative()),
-    size: int.nullish(),
-    parts: int.nullish(),
-    sizeInBytes: int.nullish(),
-    numOfAddFiles: int.nullish(),
+    version: jsonInt.pipe(z.number().int().nonnegative()),
+    size: jsonInt.nullish(),
+    parts: jsonInt.nullish(),
+    sizeInBytes: jsonInt.nullish(),
+    numOfAddFiles: jsonInt.nullish(),
     checksum: z.string().nullish(),
   })
   .passthrough();

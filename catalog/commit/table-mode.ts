@@ -4,6 +4,7 @@
  * one place: SQL commits need sql-primary with commits open; imports and syncs need mirror.
  */
 import { z } from 'zod';
+import { sqlInt } from '../../common/zod-ints';
 import { DeltaSqlError } from '../../common/errors';
 import type { SqlDriver } from '../sql';
 
@@ -25,17 +26,16 @@ export interface TableModeState {
   publishError: string | null;
 }
 
-const num = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
 const ModeRow = z.object({
   table_id: z.string(),
   name: z.string(),
   location: z.string(),
   mode: z.enum(['mirror', 'sql-primary']),
-  last_version: num.nullable(),
-  last_commit_timestamp: num.nullable(),
-  published_version: num.nullable(),
-  published_at: num.nullable(),
-  commits_closed_at: num.nullable(),
+  last_version: sqlInt.nullable(),
+  last_commit_timestamp: sqlInt.nullable(),
+  published_version: sqlInt.nullable(),
+  published_at: sqlInt.nullable(),
+  commits_closed_at: sqlInt.nullable(),
   publish_error: z.string().nullable(),
 });
 

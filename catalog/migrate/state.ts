@@ -9,6 +9,7 @@
  * target as "holding data".
  */
 import { z } from 'zod';
+import { sqlInt } from '../../common/zod-ints';
 import { DeltaSqlError } from '../../common/errors';
 import type { SqlDriver } from '../sql';
 import type { CatalogSchema } from './schema';
@@ -31,18 +32,17 @@ export interface MigrationState {
   updatedAt: number;
 }
 
-const num = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
 const Row = z.object({
   run_id: z.string(),
   workflow_id: z.string(),
   source_catalog: z.string(),
   strategy: z.enum(['direct', 'blue-green']),
   status: z.enum(['loading', 'validated', 'switched', 'failed']),
-  tables_total: num,
+  tables_total: sqlInt,
   failed_tables: z.string().nullable(),
   error: z.string().nullable(),
-  started_at: num,
-  updated_at: num,
+  started_at: sqlInt,
+  updated_at: sqlInt,
 });
 const FailedTables = z.array(z.string());
 
