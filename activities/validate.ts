@@ -1,14 +1,81 @@
 /**
  * The import's final check: the catalog's snapshot against the log's at the imported version,
  * through the same diff engine as `deltasql diff` (parity/diff-engine.ts).
+ *
+ * Memory: when the files valid at the version carry more text than `rangeBytes` (paths, stats and
+ * partition values, counted in SQL, plus a per-file overhead), the file sets are compared one
+ * path range at a time (parity/partitioned-diff.ts), each range small enough to hold on both
+ * sides; the log is then replayed once per range. Smaller tables take the one-pass path.
  */
+import { filesInPathRange, fileVolumeAt, pathBounds } from '../catalog/file-ranges';
+import { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { CatalogStore } from '../catalog/store';
 import type { DeltaTable } from '../delta/table';
-import { diffSnapshots } from '../parity/diff-engine';
+import { type DiffReport, diffSnapshots } from '../parity/diff-engine';
+import { diffInPathRanges, rangesFromBounds } from '../parity/partitioned-diff';
 import type { ValidationResult } from '../workflows/types';
 
 /** How many differing files the validation report names (all are counted). */
 const LISTED_FILES = 20;
+/** Text of the files one range may hold per side (the JS objects cost about this much again). */
+export const DEFAULT_RANGE_BYTES = 128 * 1024 * 1024;
+/** What a file costs held in memory beyond its text (objects, numbers, keys), roughly. */
+const PER_FILE_BYTES = 400;
+
+export interface ValidateOptions {
+  /** See DEFAULT_RANGE_BYTES; tests lower it to take the range path on a small table. */
+  rangeBytes?: number;
+}
+
+/** How the last validation compared files (for tests and the bench): ranges used, 1 = whole. */
+export interface ValidationPlan {
+  ranges: number;
+  files: number;
+  textBytes: number;
+}
+
+async function compare(
+  store: CatalogStore,
+  table: DeltaTable,
+  tableId: string,
+  version: number,
+  heartbeat: () => void,
+  opts: ValidateOptions,
+  plan: (p: ValidationPlan) => void,
+): Promise<DiffReport> {
+  const diffOpts = { maxListedFiles: LISTED_FILES };
+  if (store instanceof SqlCatalogStore) {
+    const db = store.driver;
+    const vol = await fileVolumeAt(db, tableId, version);
+    const estimate = vol.textBytes + vol.files * PER_FILE_BYTES;
+    const budget = opts.rangeBytes ?? DEFAULT_RANGE_BYTES;
+    if (estimate > budget && vol.files > 1) {
+      const wanted = Math.ceil(estimate / budget);
+      const bounds = await pathBounds(db, tableId, version, Math.max(1, Math.ceil(vol.files / wanted)));
+      const ranges = rangesFromBounds(bounds);
+      plan({ ranges: ranges.length, files: vol.files, textBytes: vol.textBytes });
+      heartbeat();
+      const catalogHead = await store.snapshot(tableId, { version, includeFiles: false });
+      const where = `catalog table ${tableId} at version ${version}`;
+      return diffInPathRanges({
+        table,
+        version,
+        catalogHead,
+        ranges,
+        catalogFiles: (r) => filesInPathRange(db, tableId, version, r.lo, r.hi, where),
+        opts: diffOpts,
+        heartbeat,
+      });
+    }
+    plan({ ranges: 1, files: vol.files, textBytes: vol.textBytes });
+  }
+  const sql = await store.snapshot(tableId, { version, includeFiles: true });
+  heartbeat();
+  // Removes spelled otherwise than their add are reported by the import itself (its writer).
+  const log = await table.snapshot({ version }, { includeFiles: true });
+  heartbeat();
+  return diffSnapshots(log, sql, diffOpts);
+}
 
 export async function validateAgainstLog(
   store: CatalogStore,
@@ -16,13 +83,9 @@ export async function validateAgainstLog(
   tableId: string,
   version: number,
   heartbeat: () => void,
+  opts: ValidateOptions & { onPlan?: (p: ValidationPlan) => void } = {},
 ): Promise<ValidationResult> {
-  const sql = await store.snapshot(tableId, { version, includeFiles: true });
-  heartbeat();
-  // Removes spelled otherwise than their add are reported by the import itself (its writer).
-  const log = await table.snapshot({ version }, { includeFiles: true });
-  heartbeat();
-  const report = diffSnapshots(log, sql, { maxListedFiles: LISTED_FILES });
+  const report = await compare(store, table, tableId, version, heartbeat, opts, opts.onPlan ?? (() => {}));
   const lines = report.checks.map(
     (c) => `  ${c.ok === null ? '-' : c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`,
   );

@@ -45,7 +45,7 @@ export function parseRaw<S extends z.ZodTypeAny>(
 }
 
 /** Columns a FileJson needs, in the positional order `fileFromRow` reads them (never `raw`). */
-const FILE_COLUMNS = 'path, size, modification_time, partition_values, deletion_vector, stats';
+export const FILE_COLUMNS = 'path, size, modification_time, partition_values, deletion_vector, stats';
 
 /** BIGINT columns arrive as strings from pg and as numbers from SQLite. */
 const toNum = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
@@ -57,7 +57,7 @@ const isNum = (v: unknown): boolean =>
  * body, so a cheap type check replaces a per-row zod parse (which dominated 1M-file snapshots);
  * `fileJson` still builds the entry so the key order is the log reader's.
  */
-function fileFromRow(r: unknown[], where: string): FileJson {
+export function fileFromRow(r: unknown[], where: string): FileJson {
   const [path, size, mtime, pv, dv, stats] = r;
   if (
     typeof path !== 'string' ||

@@ -305,9 +305,14 @@ export class DeltaTable {
     return readCheckpoint(this.store, checkpoint);
   }
 
-  /** Replay a segment into a builder; returns the builder and the version's timestamp. */
-  async replay(seg: ResolvedSegment): Promise<{ builder: SnapshotBuilder; timestamp: number; file: string }> {
-    const builder = new SnapshotBuilder(this.root);
+  /**
+   * Replay a segment into a builder (a fresh one by default; validation passes one that keeps a
+   * path range only); returns the builder and the version's timestamp.
+   */
+  async replay(
+    seg: ResolvedSegment,
+    builder: SnapshotBuilder = new SnapshotBuilder(this.root),
+  ): Promise<{ builder: SnapshotBuilder; timestamp: number; file: string }> {
     if (seg.checkpoint) {
       const cpFile = displayPath(this.root, seg.checkpoint.files[0].path);
       const actions = checkedCheckpoint(

@@ -191,11 +191,44 @@ export function diffFiles(source: FileJson[], catalog: FileJson[], opts: DiffOpt
   return out;
 }
 
-/** Compare a source (log) snapshot with a catalog snapshot of the same table. */
+/** A file diff computed elsewhere (range by range, parity/partitioned-diff.ts) and the file counts it saw. */
+export interface PrecomputedFiles {
+  diff: FileDiff;
+  sourceFiles: number;
+  catalogFiles: number;
+}
+
+/** Merge per-range file diffs: counts add up, listings are concatenated (ranges in path order) and capped. */
+export function mergeFileDiffs(
+  parts: readonly FileDiff[],
+  maxListedFiles = DEFAULT_MAX_LISTED_FILES,
+): FileDiff {
+  const out: FileDiff = {
+    missingInCatalog: { count: 0, listed: [] },
+    extraInCatalog: { count: 0, listed: [] },
+    changed: { count: 0, listed: [] },
+  };
+  const add = <T>(into: FileListing<T>, from: FileListing<T>): void => {
+    into.count += from.count;
+    for (const x of from.listed) if (into.listed.length < maxListedFiles) into.listed.push(x);
+  };
+  for (const p of parts) {
+    add(out.missingInCatalog, p.missingInCatalog);
+    add(out.extraInCatalog, p.extraInCatalog);
+    add(out.changed, p.changed);
+  }
+  return out;
+}
+
+/**
+ * Compare a source (log) snapshot with a catalog snapshot of the same table. `precomputed` gives
+ * the file diff when the snapshots were loaded without files and compared range by range.
+ */
 export function diffSnapshots(
   source: SnapshotJson,
   catalog: SnapshotJson,
   opts: DiffOptions = {},
+  precomputed?: PrecomputedFiles,
 ): DiffReport {
   const sm = source.metadata;
   const cm = catalog.metadata;
@@ -205,15 +238,24 @@ export function diffSnapshots(
     check('sizeBytes', 'files', source.sizeBytes, catalog.sizeBytes, 'total sizes'),
   ];
   let files: FileDiff | null = null;
-  if (source.files !== undefined && catalog.files !== undefined) {
-    files = diffFiles(source.files, catalog.files, opts);
+  const compared: PrecomputedFiles | null =
+    precomputed ??
+    (source.files !== undefined && catalog.files !== undefined
+      ? {
+          diff: diffFiles(source.files, catalog.files, opts),
+          sourceFiles: source.files.length,
+          catalogFiles: catalog.files.length,
+        }
+      : null);
+  if (compared !== null) {
+    files = compared.diff;
     const n = files.missingInCatalog.count + files.extraInCatalog.count + files.changed.count;
     checks.push({
       name: 'files',
       category: 'files',
       ok: n === 0,
-      source: source.files.length,
-      catalog: catalog.files.length,
+      source: compared.sourceFiles,
+      catalog: compared.catalogFiles,
       detail:
         n === 0
           ? 'file sets match'
