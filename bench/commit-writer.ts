@@ -9,8 +9,9 @@
  *
  * Input: one JSON argument, see WriterArgs. With `temporal` set, commits wake the publisher.
  */
+import * as fs from 'node:fs';
 import { z } from 'zod';
-import { openCatalog } from '../api';
+import { openCatalog, type Catalog } from '../api';
 
 const WriterArgs = z.object({
   catalog: z.string(),
@@ -44,6 +45,29 @@ export interface WriterReport {
   failures: string[];
   startedAt: number;
   endedAt: number;
+  /** CPU this writer process spent (user + system) between `go` and its last commit, ms. */
+  cpuMs: number;
+  /** The same for its PostgreSQL backend (the pool's first connection, same machine); else null. */
+  backendCpuMs: number | null;
+}
+
+/** The PostgreSQL backend serving this process's (sequential) queries, or null on other engines. */
+async function backendPid(cat: Catalog): Promise<number | null> {
+  if (cat.store.driver.dialect !== 'postgres') return null;
+  const rows = await cat.store.driver.query('SELECT pg_backend_pid() AS pid');
+  return Number(rows[0]?.pid);
+}
+
+/** utime + stime of a local process (/proc/PID/stat, clock ticks of 10 ms), in ms; null if unreadable. */
+function processCpuMs(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 async function main(): Promise<void> {
@@ -61,11 +85,16 @@ async function main(): Promise<void> {
     failures: [],
     startedAt: 0,
     endedAt: 0,
+    cpuMs: 0,
+    backendCpuMs: null,
   };
+  const backend = await backendPid(cat);
   process.stdout.write('ready\n');
   await new Promise((resolve) => process.stdin.once('data', resolve));
   process.stdin.pause();
   report.startedAt = Date.now();
+  const cpu0 = process.cpuUsage();
+  const backend0 = processCpuMs(backend);
   for (let i = 0; i < a.commits; i++) {
     const t0 = process.hrtime.bigint();
     try {
@@ -79,6 +108,10 @@ async function main(): Promise<void> {
     }
   }
   report.endedAt = Date.now();
+  const cpu = process.cpuUsage(cpu0);
+  report.cpuMs = (cpu.user + cpu.system) / 1000;
+  const backend1 = processCpuMs(backend);
+  report.backendCpuMs = backend0 === null || backend1 === null ? null : backend1 - backend0;
   await cat.close();
   process.stdout.write(JSON.stringify(report) + '\n');
 }
