@@ -168,8 +168,14 @@ export async function catalogWait(started: StartedImport, catalogDisplay: string
   return waitingLine(catalogDisplay, message, attempt);
 }
 
-function waitingLine(catalogDisplay: string, message: string, attempt: number): string {
-  return `waiting for catalog ${catalogDisplay}: ${unavailableReason(message)} (attempt ${attempt}, retrying)`;
+/** The one `waiting for catalog …` line (import, export, migrate). */
+export function waitingLine(
+  catalogDisplay: string,
+  message: string,
+  attempt: number,
+  what = 'catalog',
+): string {
+  return `waiting for ${what} ${catalogDisplay}: ${unavailableReason(message)} (attempt ${attempt}, retrying)`;
 }
 
 const REASONS: [RegExp, string][] = [

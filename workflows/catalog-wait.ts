@@ -37,6 +37,8 @@ export interface CatalogWait {
 
 export interface BoundedRetry {
   timeoutMs: number;
+  /** The longest pause between attempts (default 5 s; a long-lived publisher waits longer apart). */
+  maxPauseMs?: number;
   /** Whether a failure is waited out; a non-retryable one never is. */
   retryable(failure: ApplicationFailure | null): boolean;
   /** Told before each pause, and with null when an attempt after a pause succeeds. */
@@ -59,7 +61,7 @@ export async function retryBounded<T>(attempt: () => Promise<T>, o: BoundedRetry
       if (isCancellation(err)) throw err;
       const app = innermostApplicationFailure(err);
       if (app?.nonRetryable || !o.retryable(app)) throw err;
-      const pause = Math.min(FIRST_PAUSE_MS * 2 ** (n - 1), MAX_PAUSE_MS);
+      const pause = Math.min(FIRST_PAUSE_MS * 2 ** (n - 1), o.maxPauseMs ?? MAX_PAUSE_MS);
       const message = app?.message ?? describe(err);
       if (waited + pause > o.timeoutMs) {
         o.onWait?.(null);
@@ -80,11 +82,13 @@ export function withCatalogWait<T>(
   timeoutMs: number,
   attempt: () => Promise<T>,
   onWait?: (wait: CatalogWait | null) => void,
+  maxPauseMs?: number,
 ): Promise<T> {
   return retryBounded(attempt, {
     timeoutMs,
     retryable: (app) => app?.type === 'CatalogUnavailable',
     ...(onWait ? { onWait } : {}),
+    ...(maxPauseMs === undefined ? {} : { maxPauseMs }),
   });
 }
 

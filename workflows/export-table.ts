@@ -4,12 +4,19 @@
  * then `_last_checkpoint`. Every write is put-if-absent and idempotent, so a retried or resumed
  * activity rewrites nothing it already wrote. Payloads are versions and counts; a long export
  * continues as new with its position, so 100k versions never near Temporal's history limits.
+ *
+ * A catalog that goes away mid-export is waited for `catalogTimeoutMs` (default 2 minutes,
+ * `--catalog-timeout`; catalog-wait.ts), shown in the progress query, and then the export fails
+ * with CatalogUnavailable (patched `bounded-catalog-activities`; before it, the activities retried
+ * without end). Nothing half-written is visible: every file is put-if-absent (a reader sees a
+ * whole file or none) and `_last_checkpoint` is written last, so a re-run completes the log.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -17,16 +24,28 @@ import {
 import type { createActivities } from '../activities';
 import type { CheckpointExportResult, ExportInput, ExportPlan } from '../activities/export-steps';
 import type { WriteOutcome } from '../delta/log-writer';
+import {
+  CATALOG_BOUNDED_RETRY,
+  DEFAULT_CATALOG_TIMEOUT_MS,
+  withCatalogWait,
+  type CatalogWait,
+} from './catalog-wait';
 import { ACTIVITY_RETRY } from './retry';
 
 type Activities = ReturnType<typeof createActivities>;
 
 const short = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: ACTIVITY_RETRY });
-const long = proxyActivities<Activities>({
-  startToCloseTimeout: '2h',
-  heartbeatTimeout: '60s',
-  retry: ACTIVITY_RETRY,
-});
+const LONG = { startToCloseTimeout: '2h', heartbeatTimeout: '60s' } as const;
+const long = proxyActivities<Activities>({ ...LONG, retry: ACTIVITY_RETRY });
+/** The same activities, except that CatalogUnavailable comes back to the workflow's bounded wait. */
+const shortBounded = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: CATALOG_BOUNDED_RETRY });
+const longBounded = proxyActivities<Activities>({ ...LONG, retry: CATALOG_BOUNDED_RETRY });
+
+/** The export's input: the plan's, and how long a lost catalog is waited for. */
+export interface ExportWorkflowInput extends ExportInput {
+  /** Default 2 minutes (`--catalog-timeout`). */
+  catalogTimeoutMs?: number;
+}
 
 /** Versions per range activity: one crc pass and up to this many commit files. */
 const RANGE_VERSIONS = 1000;
@@ -39,6 +58,8 @@ export interface ExportProgress {
   doneVersion: number | null;
   checkpointsDone: number;
   checkpointsTotal: number;
+  /** Set while a lost catalog is waited for (the CLI's `waiting for catalog …` line). */
+  catalogWait?: CatalogWait | null;
 }
 
 export interface ExportResult {
@@ -64,7 +85,10 @@ export interface ExportCarry {
   newest: CheckpointExportResult | null;
 }
 
-export async function exportTableWorkflow(input: ExportInput, carry?: ExportCarry): Promise<ExportResult> {
+export async function exportTableWorkflow(
+  input: ExportWorkflowInput,
+  carry?: ExportCarry,
+): Promise<ExportResult> {
   const progress: ExportProgress = {
     phase: 'planning',
     from: null,
@@ -74,7 +98,17 @@ export async function exportTableWorkflow(input: ExportInput, carry?: ExportCarr
     checkpointsTotal: 0,
   };
   setHandler(exportProgressQuery, () => progress);
-  const plan = carry?.plan ?? (await short.planExport(input));
+  const { catalogTimeoutMs, ...planInput } = input;
+  const bounded = patched('bounded-catalog-activities');
+  const acts = bounded ? shortBounded : short;
+  const longActs = bounded ? longBounded : long;
+  const catalogCall = <T>(attempt: () => Promise<T>): Promise<T> =>
+    bounded
+      ? withCatalogWait(catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS, attempt, (wait) => {
+          progress.catalogWait = wait;
+        })
+      : attempt();
+  const plan = carry?.plan ?? (await catalogCall(() => acts.planExport(planInput)));
   Object.assign(progress, {
     phase: 'commits',
     from: plan.from,
@@ -112,9 +146,11 @@ export async function exportTableWorkflow(input: ExportInput, carry?: ExportCarr
   };
   for (let from = carry?.nextFrom ?? plan.from; from <= plan.to; from += RANGE_VERSIONS) {
     const to = Math.min(plan.to, from + RANGE_VERSIONS - 1);
-    const r = await long.exportRange.executeWithOptions({ summary: `versions ${from}–${to}` }, [
-      { ...base, from, to, commitFrom: plan.commitFrom },
-    ]);
+    const r = await catalogCall(() =>
+      longActs.exportRange.executeWithOptions({ summary: `versions ${from}–${to}` }, [
+        { ...base, from, to, commitFrom: plan.commitFrom },
+      ]),
+    );
     for (const k of Object.keys(outcomes) as WriteOutcome[]) outcomes[k] += r.outcomes[k];
     commitBytes += r.bytes;
     progress.doneVersion = to;
@@ -123,9 +159,11 @@ export async function exportTableWorkflow(input: ExportInput, carry?: ExportCarr
   progress.phase = 'checkpoints';
   while (progress.checkpointsDone < plan.checkpoints.length) {
     const version = plan.checkpoints[progress.checkpointsDone];
-    newest = await long.exportCheckpoint.executeWithOptions({ summary: `checkpoint at version ${version}` }, [
-      { ...base, version, nowMs: plan.nowMs },
-    ]);
+    newest = await catalogCall(() =>
+      longActs.exportCheckpoint.executeWithOptions({ summary: `checkpoint at version ${version}` }, [
+        { ...base, version, nowMs: plan.nowMs },
+      ]),
+    );
     checkpointBytes += newest.sizeInBytes;
     progress.checkpointsDone++;
     if (progress.checkpointsDone < plan.checkpoints.length && workflowInfo().continueAsNewSuggested)

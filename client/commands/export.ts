@@ -11,16 +11,18 @@ import { z } from 'zod';
 import { DEFAULT_CATALOG_URL, readEnv, workflowUiLink } from '../../common/config';
 import { keepPasswordLocally, passwordNotSendable } from '../../common/credentials';
 import { DeltaSqlError } from '../../common/errors';
-import { urlPassword } from '../../catalog/url';
+import { redactUrl, urlPassword } from '../../catalog/url';
 import { openCatalog } from '../../catalog/open';
 import { planExport, type ExportInput, type ExportPlan } from '../../activities/export-steps';
 import { commitPath, crcPath, LAST_CHECKPOINT } from '../../delta/log-path';
 import { checkpointPath } from '../../delta/checkpoint-writer';
 import { exportProgressQuery, exportTableWorkflow } from '../../workflows';
-import type { ExportProgress, ExportResult } from '../../workflows/export-table';
-import { absoluteCatalog, absoluteSource, unwrapFailure } from '../import-client';
+import type { ExportProgress, ExportResult, ExportWorkflowInput } from '../../workflows/export-table';
+import { absoluteCatalog, absoluteSource, unwrapFailure, waitingLine } from '../import-client';
 import { parseOptions as parseCliOptions, printJson, runAction } from '../output';
+import { parseDuration } from '../sync-client';
 import { openTemporal } from '../temporal';
+import { waitLine } from '../wait-line';
 
 const int = z.coerce.number().int().nonnegative();
 export const ExportOptionsSchema = z.object({
@@ -36,6 +38,7 @@ export const ExportOptionsSchema = z.object({
   format: z.enum(['human', 'json']).default('human'),
   progress: z.boolean().default(true),
   inProcessWorker: z.boolean().default(false),
+  catalogTimeout: z.string().default('2m'),
 });
 export type ExportOptions = z.infer<typeof ExportOptionsSchema>;
 
@@ -55,7 +58,7 @@ export function catalogRef(o: ExportOptions): string {
 }
 
 /** The workflow input: the catalog URL without its password (kept in this process only). */
-export function exportInput(o: ExportOptions, dest: string): ExportInput {
+export function exportInput(o: ExportOptions, dest: string): ExportWorkflowInput {
   return {
     catalog: keepPasswordLocally(catalogRef(o)),
     table: o.table,
@@ -64,6 +67,7 @@ export function exportInput(o: ExportOptions, dest: string): ExportInput {
     upToVersion: o.upToVersion,
     checkpointInterval: o.checkpoints ? o.checkpointInterval : 0,
     overwrite: o.overwrite,
+    catalogTimeoutMs: parseDuration('--catalog-timeout', o.catalogTimeout, 1000),
   };
 }
 
@@ -106,8 +110,16 @@ export function planLines(p: ExportPlan): string[] {
   return lines;
 }
 
-function progressBar(json: boolean): { update(p: ExportProgress): void; stop(): void } {
-  if (json || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+interface ExportBar {
+  update(p: ExportProgress): void;
+  /** Draw `line` in the bar's phase place; false when no bar is up. */
+  status(line: string): boolean;
+  stop(): void;
+}
+
+function progressBar(json: boolean): ExportBar {
+  if (json || !process.stderr.isTTY)
+    return { update: () => undefined, status: () => false, stop: () => undefined };
   const bar = new SingleBar(
     { format: 'export {phase} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true },
     Presets.shades_classic,
@@ -122,6 +134,10 @@ function progressBar(json: boolean): { update(p: ExportProgress): void; stop(): 
       started = true;
       bar.update(done, { phase: p.phase });
     },
+    status(line) {
+      if (started) bar.update({ phase: line });
+      return started;
+    },
     stop: () => void (started && bar.stop()),
   };
 }
@@ -133,6 +149,7 @@ export function runOptions(o: ExportOptions, json: boolean): RunOptions {
     progress: o.progress,
     inProcessWorker: o.inProcessWorker,
     catalogHasPassword: urlPassword(catalogRef(o)) !== null,
+    catalogDisplay: redactUrl(catalogRef(o)),
   };
 }
 
@@ -142,11 +159,13 @@ export interface RunOptions {
   inProcessWorker: boolean;
   /** The catalog URL as given carries a password: only an in-process worker may use it. */
   catalogHasPassword: boolean;
+  /** The catalog as the user gave it, password masked (the `waiting for catalog …` line). */
+  catalogDisplay?: string;
 }
 
 /** Run the export workflow and wait for it (with an in-process worker when embedded). */
 export async function runExport(
-  input: ExportInput,
+  input: ExportWorkflowInput,
   o: RunOptions,
   say: (line: string) => void,
 ): Promise<ExportResult & { workflowId: string; uiLink: string; seconds: number }> {
@@ -170,10 +189,22 @@ export async function runExport(
       });
       say(`Export workflow ${workflowId}\nTemporal UI: ${uiLink}`);
       const bar = o.progress ? progressBar(o.json) : progressBar(true);
+      // The wait line is shown even with --no-progress: it says why nothing moves.
+      const wait = waitLine(process.stderr, !o.json);
+      const display = o.catalogDisplay ?? redactUrl(input.catalog);
+      const show = (p: ExportProgress): void => {
+        if (p.catalogWait) {
+          const line = waitingLine(display, p.catalogWait.message, p.catalogWait.attempt);
+          if (!bar.status(line)) wait.show(line);
+          return;
+        }
+        wait.show(null);
+        bar.update(p);
+      };
       let finished = false;
       const poll = (async () => {
         while (!finished) {
-          await handle.query(exportProgressQuery).then(bar.update, () => undefined);
+          await handle.query(exportProgressQuery).then(show, () => undefined);
           await new Promise((r) => setTimeout(r, 300));
         }
       })();
@@ -185,6 +216,7 @@ export async function runExport(
         finished = true;
         await poll;
         bar.stop();
+        wait.stop();
       }
     });
     return { ...result, workflowId, uiLink, seconds: (Date.now() - t0) / 1000 };
@@ -227,6 +259,10 @@ export function register(program: Command): void {
     .option('--format <fmt>', 'human | json')
     .option('--no-progress', 'no progress bar')
     .option('--in-process-worker', 'also run a worker inside this command')
+    .option(
+      '--catalog-timeout <duration>',
+      'how long a catalog that goes away is waited for before the export fails (default 2m)',
+    )
     .action(async (raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {

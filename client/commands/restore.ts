@@ -48,6 +48,7 @@ export function register(program: Command): void {
     .option('--format <fmt>', 'human | json')
     .option('--no-progress', 'no progress bar')
     .option('--in-process-worker', 'also run a worker inside this command')
+    .option('--catalog-timeout <duration>', 'how long a catalog that goes away is waited for (default 2m)')
     .action(async (raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
       await runAction(json, async () => {
