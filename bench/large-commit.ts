@@ -27,13 +27,13 @@ export interface LargeCommitTable {
 
 const BLOCK_BYTES = 4 * 1024 * 1024;
 const COLUMNS = 48;
-const MTIME = 1_700_000_000_000;
+export const MTIME = 1_700_000_000_000;
 
 export const largeFilePath = (i: number): string =>
   `part=${i % 16}/part-${String(i).padStart(7, '0')}-0f3c2a1e-6a55-4c1b-9d0e-${String(i).padStart(12, '0')}.c000.snappy.parquet`;
 
 /** Stats of a wide table (COLUMNS columns of min, max and null counts); ~3.6 KB per add line. */
-function statsTemplate(): string {
+export function statsTemplate(): string {
   const min: Record<string, string> = {};
   const max: Record<string, string> = {};
   const nulls: Record<string, number> = {};
@@ -46,14 +46,14 @@ function statsTemplate(): string {
 }
 
 /** One add line, spliced from literal pieces (JSON.stringify per line made generation CPU-bound). */
-function addLine(i: number, statsJson: string): string {
+export function addLine(i: number, statsJson: string): string {
   return (
     `{"add":{"path":${JSON.stringify(largeFilePath(i))},"partitionValues":{"part":"${i % 16}"},` +
     `"size":${100_000 + (i % 997)},"modificationTime":${MTIME},"dataChange":true,"stats":${statsJson}}}`
   );
 }
 
-function writeFileHashed(file: string, lines: Iterable<string>): { bytes: number; sha256: string } {
+export function writeFileHashed(file: string, lines: Iterable<string>): { bytes: number; sha256: string } {
   const fd = fs.openSync(file, 'w');
   const hash = createHash('sha256');
   let bytes = 0;
@@ -80,14 +80,9 @@ function writeFileHashed(file: string, lines: Iterable<string>): { bytes: number
   return { bytes, sha256: hash.digest('hex') };
 }
 
-/** Write the table under `dir` with a version 0 of at least `minBytes` bytes. */
-export function writeLargeCommitTable(dir: string, minBytes: number): LargeCommitTable {
-  const log = path.join(dir, '_delta_log');
-  fs.mkdirSync(log, { recursive: true });
-  const stats = JSON.stringify(statsTemplate());
-  const perLine = addLine(0, stats).length + 1;
-  const files = Math.ceil(minBytes / perLine) + 1;
-  const schema = {
+/** The wide table's schema (COLUMNS string columns and the `part` partition column). */
+export function largeTableSchema(): object {
+  return {
     type: 'struct',
     fields: [
       ...Array.from({ length: COLUMNS }, (_, c) => ({
@@ -99,6 +94,16 @@ export function writeLargeCommitTable(dir: string, minBytes: number): LargeCommi
       { name: 'part', type: 'string', nullable: true, metadata: {} },
     ],
   };
+}
+
+/** Write the table under `dir` with a version 0 of at least `minBytes` bytes. */
+export function writeLargeCommitTable(dir: string, minBytes: number): LargeCommitTable {
+  const log = path.join(dir, '_delta_log');
+  fs.mkdirSync(log, { recursive: true });
+  const stats = JSON.stringify(statsTemplate());
+  const perLine = addLine(0, stats).length + 1;
+  const files = Math.ceil(minBytes / perLine) + 1;
+  const schema = largeTableSchema();
   const head = [
     { commitInfo: { timestamp: MTIME, operation: 'CONVERT', operationParameters: {}, isBlindAppend: false } },
     { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
