@@ -3,7 +3,7 @@
  * DuckDB files in a temp dir, a PostgreSQL schema, a MySQL database), torn down afterwards, and
  * the two import modes (full history, checkpoint-only) as histories to write.
  */
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import { openCatalog } from '../../catalog/open';
 import { quoteIdent } from '../../catalog/sql';
 import type { CatalogStore } from '../../catalog/store';
@@ -28,7 +28,8 @@ export function mysqlUrl(database: string): string {
   return u.href;
 }
 
-export async function dropMysqlDatabase(database: string): Promise<void> {
+/** A plain mysql2 connection as the test server's admin user (no database selected), closed after `fn`. */
+export async function withMysqlAdmin<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
   const u = new URL(MYSQL_URL);
   const c = await createConnection({
     host: u.hostname,
@@ -37,11 +38,17 @@ export async function dropMysqlDatabase(database: string): Promise<void> {
     password: decodeURIComponent(u.password),
   });
   try {
-    await c.query(`SET SESSION sql_mode = 'ANSI_QUOTES'`);
-    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
+    return await fn(c);
   } finally {
     await c.end();
   }
+}
+
+export async function dropMysqlDatabase(database: string): Promise<void> {
+  await withMysqlAdmin(async (c) => {
+    await c.query(`SET SESSION sql_mode = 'ANSI_QUOTES'`);
+    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
+  });
 }
 
 /** The URL of a fresh catalog of `engine` (nothing created yet) and how to remove it. */

@@ -7,28 +7,16 @@
  * (port 3307); the connection is killed for real from a second session. An idle pooled
  * connection killed the same way must not crash the process either.
  */
-import { createConnection } from 'mysql2/promise';
 import { MysqlDriver } from '../../catalog/mysql-store';
 import { parseCatalogUrl } from '../../catalog/url';
 import { DeltaSqlError } from '../../common/errors';
+import { withMysqlAdmin } from '../catalog/conformance-support';
 import { MYSQL_URL } from '../support/env';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function withAdmin<T>(fn: (kill: (id: number) => Promise<void>) => Promise<T>): Promise<T> {
-  const u = new URL(MYSQL_URL);
-  const admin = await createConnection({
-    host: u.hostname,
-    port: Number(u.port),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-  });
-  try {
-    return await fn(async (id) => void (await admin.query(`KILL ${Number(id)}`)));
-  } finally {
-    await admin.end();
-  }
-}
+const withAdmin = <T>(fn: (kill: (id: number) => Promise<void>) => Promise<T>): Promise<T> =>
+  withMysqlAdmin((admin) => fn(async (id) => void (await admin.query(`KILL ${Number(id)}`))));
 
 async function openDriver(): Promise<MysqlDriver> {
   const u = parseCatalogUrl(MYSQL_URL);

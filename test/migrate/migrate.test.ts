@@ -12,14 +12,13 @@ import { generateTable } from '../../bench/generator';
 import { copyBatch, copyColumns, ensureTargetTable, planRanges } from '../../catalog/migrate/copy';
 import { readSchema } from '../../catalog/migrate/schema';
 import { openCatalog } from '../../catalog/open';
-import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { parseCatalogUrl } from '../../catalog/url';
 import { catalogUrl, type Engine } from '../catalog/conformance-support';
 import { loadHistory, tempDir } from '../catalog/helpers';
-import { fixture, TEMPORAL_ADDRESS } from '../support/env';
+import { fixture } from '../support/env';
 import { expectParityAtEveryVersion } from '../support/parity';
 import { runCli } from '../support/run-cli';
-import { temporalHarness, type TemporalHarness } from '../support/temporal';
+import { compareCatalogs, loadTable, useMigrateHarness } from './support';
 
 const FIXTURES = [
   'delta-rs/simple_table',
@@ -34,39 +33,8 @@ const GENERATED_VERSIONS = 2000;
 const CHAIN_TIMEOUT_MS = 900_000;
 const TIMEOUT_MS = 400_000;
 
-let h: TemporalHarness;
-const saved = { ...process.env };
-const drops: (() => Promise<void>)[] = [];
 let generated: string;
-
-function fresh(engine: Engine, tag: string): string {
-  const c = catalogUrl(engine, tag);
-  drops.push(c.drop);
-  return c.url;
-}
-
-/** Write every version of `root` (or the first `upTo`) into `store` under `name`. */
-async function load(store: SqlCatalogStore, root: string, name: string, upTo?: number): Promise<string> {
-  const hist = await loadHistory(root);
-  const t = await store.ensureTable({ location: root, name });
-  if (hist.baseline) await store.writeBaseline(t.tableId, hist.baseline, hist.baseline.actions());
-  const commits = upTo === undefined ? hist.commits : hist.commits.filter((c) => c.version <= upTo);
-  for (let i = 0; i < commits.length; i += 500)
-    await store.writeVersions(t.tableId, commits.slice(i, i + 500));
-  return t.tableId;
-}
-
-const migrate = (from: string, to: string, ...extra: string[]) =>
-  h.withWorker(() =>
-    runCli(['catalog', 'migrate', '--from', from, '--to', to, '--format', 'json', ...extra]),
-  );
-const compare = (from: string, to: string) =>
-  runCli(['catalog', 'compare', '--from', from, '--to', to, '--format', 'json']);
-
-beforeAll(async () => {
-  h = await temporalHarness();
-  process.env.TEMPORAL_ADDRESS = TEMPORAL_ADDRESS;
-  process.env.DELTASQL_TASK_QUEUE = h.taskQueue;
+const { drops, migrate } = useMigrateHarness(undefined, async () => {
   generated = path.join(tempDir('deltasql-mig-gen-'), 'gen');
   await generateTable({
     dir: generated,
@@ -77,12 +45,14 @@ beforeAll(async () => {
     seed: 18,
   });
 });
+const load = loadTable;
+const compare = compareCatalogs;
 
-afterAll(async () => {
-  process.env = saved;
-  await h?.close();
-  for (const d of drops) await d().catch(() => undefined);
-});
+function fresh(engine: Engine, tag: string): string {
+  const c = catalogUrl(engine, tag);
+  drops.push(c.drop);
+  return c.url;
+}
 
 test(
   'every hop sqlite -> postgres -> duckdb -> mysql -> sqlite: compare 0, log parity, runs moved',

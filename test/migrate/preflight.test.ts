@@ -9,12 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { openCatalog } from '../../catalog/open';
-import { dropMysqlDatabase, mysqlUrl } from '../catalog/conformance-support';
+import { dropMysqlDatabase, mysqlUrl, withMysqlAdmin } from '../catalog/conformance-support';
 import { dropPgSchema, loadHistory, pgUrl, tempDir, uniqueSchema } from '../catalog/helpers';
-import { fixture, MYSQL_URL, PG_URL } from '../support/env';
+import { fixture, PG_URL } from '../support/env';
 import { runCli } from '../support/run-cli';
 
 const tag = randomBytes(4).toString('hex');
@@ -34,20 +33,10 @@ async function pg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   }
 }
 
-async function my(sql: string[]): Promise<void> {
-  const u = new URL(MYSQL_URL);
-  const c = await createConnection({
-    host: u.hostname,
-    port: Number(u.port),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-  });
-  try {
+const my = (sql: string[]): Promise<void> =>
+  withMysqlAdmin(async (c) => {
     for (const s of sql) await c.query(s);
-  } finally {
-    await c.end();
-  }
-}
+  });
 
 const withUser = (url: string, user: string): string => {
   const u = new URL(url);

@@ -12,9 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { batchRows, openSnapshot } from '../../reader/snapshot';
-import type { ObjectStore } from '../../storage/object-store';
 import { AZURE_CONNECTION_STRING, fixture } from '../support/env';
-import { filesUnder } from '../support/s3';
+import { uploadDir } from '../support/s3';
 import { importFixture, runOracle, testCatalog, type ImportedTable } from '../sharing/helpers';
 import { startFaultProxy, type FaultProxy } from '../storage/fault-proxy';
 import { CLOUD_KINDS, createBucket, storeFor, unique, upstreamOf, type StoreKind } from '../storage/stores';
@@ -42,10 +41,6 @@ const tables: Table[] = [];
 let store: SqlCatalogStore;
 let dir: string;
 
-async function upload(to: ObjectStore, from: string): Promise<void> {
-  for (const rel of filesUnder(from)) await to.put(rel, fs.readFileSync(path.join(from, rel)));
-}
-
 beforeAll(async () => {
   for (const kind of CLOUD_KINDS) proxies.set(kind, await startFaultProxy(upstreamOf(kind)));
   const via = (kind: StoreKind): string => proxies.get(kind)?.url ?? '';
@@ -67,7 +62,7 @@ beforeAll(async () => {
     await createBucket(kind, bucket);
     for (const rel of FIXTURES) {
       const prefix = `lake/${path.basename(rel)}`;
-      await upload(storeFor(kind, bucket, prefix), fixture(rel));
+      await uploadDir(storeFor(kind, bucket, prefix), fixture(rel));
       const t = await importFixture(store, `${kind}/${rel}`, `${SCHEME[kind]}://${bucket}/${prefix}`);
       if (!t) throw new Error(`cannot import ${kind}/${rel}`);
       tables.push({ ...t, kind, source: rel });

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import type { ObjectStore } from '../../storage/object-store';
 import { s3ClientFromEnv, S3Store } from '../../storage/s3-store';
 import { S3_ENDPOINT } from './env';
 
@@ -29,6 +30,11 @@ export async function createBucket(bucket: string): Promise<void> {
   await s3ClientFromEnv().send(new CreateBucketCommand({ Bucket: bucket }));
 }
 
+/** Copy every file under `dir` (or under its `sub` folder) into `store`, at the same relative keys. */
+export async function uploadDir(store: ObjectStore, dir: string, sub = ''): Promise<void> {
+  for (const rel of filesUnder(dir, sub)) await store.put(rel, fs.readFileSync(path.join(dir, rel)));
+}
+
 /** Upload `dir` (only its _delta_log unless `all`) to s3://bucket/prefix. */
 export async function uploadTable(
   dir: string,
@@ -36,8 +42,6 @@ export async function uploadTable(
   prefix: string,
   opts: { all?: boolean } = {},
 ): Promise<string> {
-  const store = new S3Store({ bucket, prefix }, s3ClientFromEnv());
-  for (const rel of filesUnder(dir, opts.all ? '' : '_delta_log'))
-    await store.put(rel, fs.readFileSync(path.join(dir, rel)));
+  await uploadDir(new S3Store({ bucket, prefix }, s3ClientFromEnv()), dir, opts.all ? '' : '_delta_log');
   return `s3://${bucket}/${prefix}`;
 }
