@@ -16,16 +16,22 @@
  * The server runs from dist/: `npm run build` first.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCatalog } from '../../catalog/open';
 import { sha256Hex } from '../../sharing/config';
-import type { ObjectStore } from '../../storage/object-store';
 import { tempDir } from '../catalog/helpers';
 import { AZURE_CONNECTION_STRING, GCS_ENDPOINT, fixture } from '../support/env';
-import { filesUnder } from '../support/s3';
-import { createBucket, deltaRsOptions, storeFor, unique, upstreamOf, verifyGcsV4 } from '../storage/stores';
+import { uploadDir } from '../support/s3';
+import {
+  createBucket,
+  deltaRsOptions,
+  storeFor,
+  testServiceAccount,
+  unique,
+  upstreamOf,
+  verifyGcsV4,
+} from '../storage/stores';
 import { importFixture, runOracle, type ImportedTable } from './helpers';
 
 jest.setTimeout(240_000);
@@ -62,7 +68,7 @@ interface Table extends ImportedTable {
 }
 
 const dir = tempDir('deltasql-share-cloud-');
-const SIGNER = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const SIGNER = testServiceAccount();
 const token = `tok-${Math.random().toString(36).slice(2)}-${Date.now()}`;
 const tables: Table[] = [];
 const saved = { ...process.env };
@@ -70,10 +76,6 @@ let server: ChildProcess | undefined;
 let serverLog = '';
 let endpoint = '';
 let profile = '';
-
-async function upload(store: ObjectStore, from: string): Promise<void> {
-  for (const rel of filesUnder(from)) await store.put(rel, fs.readFileSync(path.join(from, rel)));
-}
 
 /** `deltasql serve` on a free port; resolves with its endpoint once it prints it. */
 async function startServer(catalog: string, shares: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -134,16 +136,7 @@ async function query(name: string, delta = false): Promise<{ url: string; size: 
 
 beforeAll(async () => {
   // A throwaway service-account key: GCS V4 URLs are signed locally with it (never sent anywhere).
-  const { privateKey } = SIGNER;
-  const key = path.join(dir, 'signing-service-account.json');
-  fs.writeFileSync(
-    key,
-    JSON.stringify({
-      type: 'service_account',
-      client_email: 'deltasql-test@deltasql-emulator.iam.gserviceaccount.com',
-      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    }),
-  );
+  const key = SIGNER.keyFile(dir);
   const env = {
     GOOGLE_APPLICATION_CREDENTIALS: key,
     STORAGE_EMULATOR_HOST: GCS_ENDPOINT,
@@ -159,7 +152,7 @@ beforeAll(async () => {
       await createBucket(kind, bucket);
       for (const rel of Object.keys(FIXTURES)) {
         const prefix = `lake/${path.basename(rel)}`;
-        await upload(storeFor(kind, bucket, prefix), fixture(rel));
+        await uploadDir(storeFor(kind, bucket, prefix), fixture(rel));
         const uri = `${SCHEME[kind]}://${bucket}/${prefix}`;
         const t = await importFixture(catalog, `${kind}/${rel}`, uri);
         if (!t) throw new Error(`cannot import ${uri}`);

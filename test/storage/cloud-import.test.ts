@@ -10,19 +10,17 @@
  * (GCS V4, signed with a throwaway service-account key; Azure SAS, which Azurite verifies), and a
  * plain fetch of each returns the object's bytes.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCatalog } from '../../catalog/open';
 import { importWorkflowId } from '../../client/import-client';
-import type { ObjectStore } from '../../storage/object-store';
 import { AZURE_CONNECTION_STRING, GCS_ENDPOINT, TEMPORAL_ADDRESS, fixture } from '../support/env';
 import { expectParityAtEveryVersion } from '../support/parity';
 import { runCli } from '../support/run-cli';
-import { filesUnder } from '../support/s3';
+import { uploadDir } from '../support/s3';
 import { integrationSuite } from '../support/suite';
 import { serve } from '../sharing/helpers';
-import { createBucket, storeFor, unique, type StoreKind } from './stores';
+import { createBucket, storeFor, testServiceAccount, unique, type StoreKind } from './stores';
 
 const suite = integrationSuite('cloud-import');
 const saved = { ...process.env };
@@ -31,10 +29,6 @@ const TABLES = {
   sales: 'delta-rs/simple_table_with_checkpoint',
   'nested/dv': 'delta-rs/table-with-dv-small',
 };
-
-async function upload(store: ObjectStore, dir: string): Promise<void> {
-  for (const rel of filesUnder(dir)) await store.put(rel, fs.readFileSync(path.join(dir, rel)));
-}
 
 /** The file lines of a Delta Sharing query of the latest version. */
 async function queryFiles(
@@ -78,16 +72,7 @@ function secrets(): string[] {
 
 beforeAll(async () => {
   // Credentials that can sign V4 URLs locally (the emulator itself gets no credentials).
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const key = path.join(suite.tmp, 'signing-service-account.json');
-  fs.writeFileSync(
-    key,
-    JSON.stringify({
-      type: 'service_account',
-      client_email: 'deltasql-test@deltasql-emulator.iam.gserviceaccount.com',
-      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    }),
-  );
+  const key = testServiceAccount().keyFile(suite.tmp);
   Object.assign(process.env, {
     GOOGLE_APPLICATION_CREDENTIALS: key,
     TEMPORAL_ADDRESS,
@@ -111,7 +96,7 @@ describe.each([
   beforeAll(async () => {
     await createBucket(kind, bucket);
     for (const [name, rel] of Object.entries(TABLES))
-      await upload(storeFor(kind, bucket, `lake/${name}`), fixture(rel));
+      await uploadDir(storeFor(kind, bucket, `lake/${name}`), fixture(rel));
   });
 
   test('import through the CLI, then diff at every version is parity', async () => {

@@ -5,21 +5,16 @@
  * test verifies the signature itself, per Google's V4 algorithm), Azure a read-only SAS with the
  * account key (Azurite checks it: a tampered or expired SAS is refused).
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { GcsStore, gcsClient } from '../../storage/gcs-store';
 import type { ObjectStore } from '../../storage/object-store';
 import { GCS_ENDPOINT } from '../support/env';
-import { createBucket, storeFor, unique, verifyGcsV4, type StoreKind } from './stores';
+import { createBucket, storeFor, testServiceAccount, unique, verifyGcsV4, type StoreKind } from './stores';
 
 const BODY = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256));
 const KEYS = ['part-00000.parquet', 'p=a b/100%/é.parquet'];
 
-/** A throwaway service-account identity: enough for the client to sign V4 URLs locally. */
-const SIGNER = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const SERVICE_ACCOUNT = {
-  client_email: 'deltasql-test@deltasql-emulator.iam.gserviceaccount.com',
-  private_key: SIGNER.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-};
+const SIGNER = testServiceAccount();
+const SERVICE_ACCOUNT = SIGNER.credentials;
 
 function signingStore(kind: StoreKind, bucket: string): ObjectStore {
   if (kind !== 'gcs') return storeFor(kind, bucket, 'shared/t');

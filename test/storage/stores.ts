@@ -3,7 +3,7 @@
  * disk, S3 on moto, GCS on fake-gcs-server, Azure Blob on Azurite. Each test file gets fresh
  * buckets; `endpoint` routes a cloud store through another address (the fault proxy).
  */
-import { type KeyObject, createHash, verify } from 'node:crypto';
+import { type KeyObject, createHash, generateKeyPairSync, verify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -136,6 +136,33 @@ export function deltaRsOptions(kind: 'gcs' | 'azure', dir: string): Record<strin
 /** RFC 3986 percent-encoding, as GCS canonicalizes query names and values. */
 const rfc3986 = (s: string): string =>
   encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * A throwaway service-account identity with a fresh RSA key: enough for the GCS client to sign V4
+ * URLs locally (never sent anywhere), and the public key that `verifyGcsV4` checks them with.
+ * `keyFile(dir)` writes it as a key file, for processes that read GOOGLE_APPLICATION_CREDENTIALS.
+ */
+export function testServiceAccount(): {
+  credentials: { type: 'service_account'; client_email: string; private_key: string };
+  publicKey: KeyObject;
+  keyFile(dir: string): string;
+} {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const credentials = {
+    type: 'service_account' as const,
+    client_email: 'deltasql-test@deltasql-emulator.iam.gserviceaccount.com',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+  return {
+    credentials,
+    publicKey,
+    keyFile: (dir) => {
+      const file = path.join(dir, 'signing-service-account.json');
+      fs.writeFileSync(file, JSON.stringify(credentials));
+      return file;
+    },
+  };
+}
 
 /**
  * Verify a V4 signed URL the way GCS does (cloud.google.com/storage/docs/authentication/signatures):
