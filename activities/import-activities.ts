@@ -63,7 +63,34 @@ export interface FinishArgs {
   notes?: string[];
 }
 
+/** A checkpoint and the short tail of commits after it, loaded by one activity. */
+export interface CheckpointTailArgs extends CheckpointArgs {
+  /** The tail's last version (the import's target), after `version`. */
+  to: number;
+}
+
 export function createImportActivities(deps: ActivityDeps) {
+  const acts = createSteps(deps);
+  return {
+    ...acts,
+    /**
+     * `loadCheckpoint`, then `importRange` of versions version+1..to, in one activity: for a
+     * checkpoint-only import with a short tail the Temporal round trip of a second activity cost
+     * about as much as the tail itself (issue 21). Both steps are idempotent, so a retry resumes.
+     */
+    async loadCheckpointAndTail(
+      args: CheckpointTailArgs,
+    ): Promise<{ checkpoint: RangeResult; tail: RangeResult | null }> {
+      const checkpoint = await acts.loadCheckpoint(args);
+      if (args.to <= args.version) return { checkpoint, tail: null };
+      const { version, to, ...rest } = args;
+      const tail = await acts.importRange({ ...rest, from: version + 1, to });
+      return { checkpoint, tail };
+    },
+  };
+}
+
+function createSteps(deps: ActivityDeps) {
   return {
     async planImport(input: ImportInput, workflowId: string, temporalRunId: string): Promise<ImportPlan> {
       return guarded(async () => {
