@@ -7,9 +7,12 @@
  * path range at a time (parity/partitioned-diff.ts), each range small enough to hold on both
  * sides; the log is then replayed once per range. Smaller tables take the one-pass path.
  */
+import { z } from 'zod';
 import { filesInPathRange, fileVolumeAt, pathBounds } from '../catalog/file-ranges';
 import { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { CatalogStore } from '../catalog/store';
+import { DeltaSqlError } from '../common/errors';
+import { logger } from '../common/logger';
 import type { DeltaTable } from '../delta/table';
 import { type DiffReport, diffSnapshots } from '../parity/diff-engine';
 import { diffInPathRanges, rangesFromBounds } from '../parity/partitioned-diff';
@@ -21,6 +24,20 @@ const LISTED_FILES = 20;
 export const DEFAULT_RANGE_BYTES = 128 * 1024 * 1024;
 /** What a file costs held in memory beyond its text (objects, numbers, keys), roughly. */
 const PER_FILE_BYTES = 400;
+
+/** `DELTASQL_VALIDATE_RANGE_BYTES` (worker side) overrides DEFAULT_RANGE_BYTES. */
+function envRangeBytes(): number | undefined {
+  const raw = process.env.DELTASQL_VALIDATE_RANGE_BYTES;
+  if (raw === undefined || raw === '') return undefined;
+  const p = z.coerce.number().int().positive().safeParse(raw);
+  if (!p.success) {
+    throw new DeltaSqlError(
+      'InvalidArgument',
+      `DELTASQL_VALIDATE_RANGE_BYTES must be a positive integer, not ${raw}`,
+    );
+  }
+  return p.data;
+}
 
 export interface ValidateOptions {
   /** See DEFAULT_RANGE_BYTES; tests lower it to take the range path on a small table. */
@@ -48,12 +65,16 @@ async function compare(
     const db = store.driver;
     const vol = await fileVolumeAt(db, tableId, version);
     const estimate = vol.textBytes + vol.files * PER_FILE_BYTES;
-    const budget = opts.rangeBytes ?? DEFAULT_RANGE_BYTES;
+    const budget = opts.rangeBytes ?? envRangeBytes() ?? DEFAULT_RANGE_BYTES;
     if (estimate > budget && vol.files > 1) {
       const wanted = Math.ceil(estimate / budget);
       const bounds = await pathBounds(db, tableId, version, Math.max(1, Math.ceil(vol.files / wanted)));
       const ranges = rangesFromBounds(bounds);
       plan({ ranges: ranges.length, files: vol.files, textBytes: vol.textBytes });
+      logger.info(
+        { files: vol.files, textMiB: Math.round(vol.textBytes / 2 ** 20), ranges: ranges.length },
+        'validation: file sets compared by path ranges',
+      );
       heartbeat();
       const catalogHead = await store.snapshot(tableId, { version, includeFiles: false });
       const where = `catalog table ${tableId} at version ${version}`;

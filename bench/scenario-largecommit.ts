@@ -3,14 +3,21 @@
  * wide table) imported through the real pipeline into PostgreSQL and SQLite, each on a fresh
  * worker process whose peak RSS (VmHWM) is its figure. Before the streamed single-version write
  * (catalog/version-stream.ts) such an import peaked at 3.3 GB; the commit is read line by line and
- * written in bounded chunks inside one transaction now. Validation is skipped (it holds the whole
- * table state, a separate concern); its figure is the import alone. The table is generated fresh
+ * written in bounded chunks inside one transaction now. These runs skip validation (their figure is
+ * the import alone); the validated runs and the >600 MB JSON checkpoint follow
+ * (bench/scenario-largevalidate.ts). The table is generated fresh
  * (a few seconds) in a RAM disk when there is one, and deleted afterwards.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeLargeCommitTable } from './large-commit';
+import {
+  type LargeValidateResult,
+  type ValidatedRun,
+  jsonCheckpointRuns,
+  validatedCommitRuns,
+} from './scenario-largevalidate';
 import { importRunner } from './import-runner';
 import { round } from './measure';
 import { dropSchema, withSchema } from './pg-admin';
@@ -30,6 +37,10 @@ export interface LargeCommitResult {
   adds: number;
   generateSeconds: number;
   runs: LargeCommitRun[];
+  /** With validation (by path ranges, and whole for the before figure): bench/scenario-largevalidate.ts. */
+  validatedRuns: ValidatedRun[];
+  /** The >600 MB V2 JSON checkpoint imported checkpoint-only. */
+  jsonCheckpoint: LargeValidateResult;
 }
 
 export async function largeCommitScenario(opts: {
@@ -89,7 +100,10 @@ export async function largeCommitScenario(opts: {
         await worker.stop();
       }
     }
-    return { commitMB, adds: gen.files, generateSeconds, runs };
+    const ctx = { ...opts, dir };
+    const validatedRuns = await validatedCommitRuns(ctx, path.join(dir, 'table'), gen.files + gen.added);
+    const jsonCheckpoint = await jsonCheckpointRuns(ctx);
+    return { commitMB, adds: gen.files, generateSeconds, runs, validatedRuns, jsonCheckpoint };
   } finally {
     await dropSchema(opts.dbUrl, schema).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });

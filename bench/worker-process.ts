@@ -29,6 +29,8 @@ export async function startWorker(opts: {
   taskQueue: string;
   temporalAddress: string;
   cpuProfileDir?: string;
+  /** Extra environment for the worker (e.g. DELTASQL_VALIDATE_RANGE_BYTES). */
+  env?: Record<string, string>;
 }): Promise<WorkerProcess> {
   const nodeArgs = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
   const child: ChildProcess = spawn(
@@ -38,6 +40,7 @@ export async function startWorker(opts: {
       cwd: opts.root,
       env: {
         ...process.env,
+        ...opts.env,
         TEMPORAL_ADDRESS: opts.temporalAddress,
         // Experiments with the worker's V8 limits (e.g. --max-old-space-size=400) without touching the harness.
         ...(process.env.DELTASQL_BENCH_WORKER_NODE_OPTIONS
