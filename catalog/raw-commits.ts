@@ -20,6 +20,7 @@ import { DeltaSqlError } from '../common/errors';
 import { FramingSchema, frameCommit, rebuildCommit, type Framing } from '../delta/commit-framing';
 import type { StreamedCommitBody } from '../delta/large-commit-writer';
 import { queryArrays } from './file-list';
+import { commitPartsStream } from './commit-parts';
 import { ACTION_TABLES } from './rows';
 import { commitLines } from './snapshot-reader';
 import type { SqlDriver } from './sql';
@@ -60,6 +61,8 @@ function parseRow<T>(schema: z.ZodType<T>, row: unknown): T {
 
 /** Whether the framing holds the whole file, so no action lines are needed to rebuild it. */
 const isWhole = (f: Framing | null): boolean => f?.b !== undefined || f?.x !== undefined;
+/** Whether the file's bytes are kept in dl_commit_parts (a huge commit at a checkpoint baseline). */
+const inParts = (f: Framing | null): f is Framing & { p: number } => f?.p !== undefined;
 
 /**
  * Rebuild one version's bytes from its row and lines and verify them; null when the catalog has no
@@ -105,7 +108,7 @@ export async function readCommitBytes(
   const where = `version ${version} of table ${t.name}`;
   const framing = parseFraming(row.commit_framing, where);
   if (row.commit_sha256 === null && row.is_baseline) return null;
-  if (streams(row, framing, STREAM_EXPORT_BYTES)) {
+  if (inParts(framing) || streams(row, framing, STREAM_EXPORT_BYTES)) {
     return gatheredBytes(streamedBody(db, t.tableId, version, row, framing), where);
   }
   const lines = isWhole(framing) ? [] : await commitLines(db, t.tableId, version, ACTION_TABLES);
@@ -143,7 +146,10 @@ async function* commitLineStream(db: SqlDriver, tableId: string, version: number
 
 /** Whether `row` is streamed rather than rebuilt: large, verifiable, and framed from lines. */
 const streams = (row: VersionRow, framing: Framing | null, above: number): boolean =>
-  row.commit_sha256 !== null && row.commit_size !== null && row.commit_size > above && !isWhole(framing);
+  row.commit_sha256 !== null &&
+  row.commit_size !== null &&
+  row.commit_size > above &&
+  (inParts(framing) || !isWhole(framing));
 
 /** The streamed body of a huge commit (see `streams`). */
 function streamedBody(
@@ -156,7 +162,10 @@ function streamedBody(
   return {
     size: row.commit_size ?? 0,
     sha256: row.commit_sha256 ?? '',
-    chunks: () => frameCommit(commitLineStream(db, tableId, version), framing),
+    chunks: () =>
+      inParts(framing)
+        ? commitPartsStream(db, tableId, version, framing.p)
+        : frameCommit(commitLineStream(db, tableId, version), framing),
   };
 }
 
@@ -271,7 +280,9 @@ export async function* commitBytesInRange(
         lines.push(String(lineRows[k++][2]));
       const where = `version ${r.version} of table ${tableId}`;
       const framing = parseFraming(r.commit_framing, where);
-      const bytes = verifiedBytes(r, framing, isWhole(framing) ? [] : lines, where);
+      const bytes = inParts(framing)
+        ? await gatheredBytes(streamedBody(db, tableId, r.version, r, framing), where)
+        : verifiedBytes(r, framing, isWhole(framing) ? [] : lines, where);
       yield { version: r.version, bytes, timestamp: r.commit_timestamp };
     }
   }

@@ -7,7 +7,7 @@
  * content it throws VersionConflict. Retries therefore never duplicate rows.
  */
 import type { ActionCounts, Commit, LogAction } from '../delta/actions';
-import type { RawCommit } from '../delta/commit-framing';
+import type { RawCommit, StreamedRawCommit } from '../delta/commit-framing';
 import type { StreamedCommit } from '../delta/commit-stream';
 import type { SnapshotJson } from '../delta/snapshot-json';
 import type { PathMismatches } from '../delta/path-mismatches';
@@ -22,7 +22,8 @@ export interface BaselineInfo {
   version: number;
   timestamp: number;
   file: string;
-  raw?: RawCommit | null;
+  /** The commit file at the baseline version: whole, streamed (stored in parts), or none. */
+  raw?: RawCommit | StreamedRawCommit | null;
 }
 
 export interface CatalogTable {

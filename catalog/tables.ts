@@ -81,7 +81,7 @@ export async function ensureTable(
 export async function dropTable(db: SqlDriver, tableId: string): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.lockTable(tableId);
-    for (const t of [...ROW_TABLES, 'dl_import_runs', 'dl_commit_groups', 'dl_tables']) {
+    for (const t of [...ROW_TABLES, 'dl_import_runs', 'dl_commit_groups', 'dl_commit_parts', 'dl_tables']) {
       await tx.query(`DELETE FROM {T:${t}} WHERE table_id = ?`, [tableId]);
     }
   });

@@ -5,6 +5,8 @@
  */
 import { DeltaSqlError, logGap } from '../common/errors';
 import { emptyCounts, type ActionCounts, type Commit, type LogAction } from '../delta/actions';
+import { isStreamedRaw } from '../delta/commit-framing';
+import { storeCommitParts } from './commit-parts';
 import {
   addPathMismatch,
   mergePathMismatches,
@@ -364,7 +366,12 @@ export async function writeBaseline(
         if (buf.size >= FLUSH_ROWS) await flush(tx, tableId, buf);
       }
     }
-    buf.addVersion({ ...baseline, isBaseline: true, hash: hasher.digest(), counts });
+    // A commit file too large for one framing value is kept in parts (catalog/commit-parts.ts).
+    const raw =
+      baseline.raw && isStreamedRaw(baseline.raw)
+        ? await storeCommitParts(tx, tableId, baseline.version, baseline.raw.chunks())
+        : baseline.raw;
+    buf.addVersion({ ...baseline, raw, isBaseline: true, hash: hasher.digest(), counts });
     await flush(tx, tableId, buf);
     await tx.query(
       `UPDATE {T:dl_tables} SET last_version = ?, first_version = ?, baseline_version = ?, last_commit_timestamp = ? WHERE table_id = ?`,

@@ -12,6 +12,8 @@
  *   b: base64                   the whole file, when the lines cannot rebuild it (invalid UTF-8)
  *   x: text                     the whole file as text: a commit whose actions are not stored as
  *                               rows (the commit at a checkpoint baseline version)
+ *   p: parts                    such a file too large for one string (>64 MiB): its bytes are in
+ *                               that many dl_commit_parts rows (catalog/commit-parts.ts)
  *
  * Elements are the file split on '\n' (see line-reader.ts). Lines that are not valid UTF-8 (the
  * only ones whose text does not re-encode to their bytes) switch to the whole-file form.
@@ -33,6 +35,7 @@ export const FramingSchema = z.object({
   t: z.literal(0).optional(),
   b: z.string().optional(),
   x: z.string().optional(),
+  p: z.number().int().nonnegative().optional(),
 });
 export type Framing = z.infer<typeof FramingSchema>;
 
@@ -95,6 +98,18 @@ export class FramingBuilder {
   }
 }
 
+/**
+ * A commit file whose lines are not stored as rows and that is too large to keep as one framing
+ * value (above 64 MiB; V8 strings stop at 512 MiB): its size and a fresh stream of its bytes.
+ * The catalog stores it in parts and records the RawCommit it computes while storing them.
+ */
+export interface StreamedRawCommit {
+  size: number;
+  chunks(): AsyncIterable<Buffer>;
+}
+
+export const isStreamedRaw = (r: RawCommit | StreamedRawCommit): r is StreamedRawCommit => 'chunks' in r;
+
 /** The RawCommit of a commit whose lines are not stored as rows: the framing holds the whole file. */
 export function wholeFileRaw(buf: Buffer): RawCommit {
   const sha256 = createHash('sha256').update(buf).digest('hex');
@@ -106,6 +121,9 @@ export function wholeFileRaw(buf: Buffer): RawCommit {
 
 /** Rebuild a commit file from its action lines (in order) and its framing. */
 export function rebuildCommit(raws: readonly string[], framing: Framing | null): Buffer {
+  if (framing?.p !== undefined) {
+    throw new DeltaSqlError('CatalogError', 'a commit kept in parts is read from dl_commit_parts');
+  }
   if (framing?.b !== undefined) return Buffer.from(framing.b, 'base64');
   if (framing?.x !== undefined) return Buffer.from(framing.x, 'utf8');
   if (!framing) return Buffer.from(raws.length === 0 ? '' : `${raws.join('\n')}\n`, 'utf8');

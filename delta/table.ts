@@ -9,7 +9,7 @@ import { displayPath, isNotFound } from '../storage/storage-error';
 import { openStore } from '../storage/uri';
 import type { Commit, LogAction } from './actions';
 import { readCheckpoint } from './checkpoint-reader';
-import { type RawCommit, wholeFileRaw } from './commit-framing';
+import { type RawCommit, type StreamedRawCommit, wholeFileRaw } from './commit-framing';
 import { parseCommit, parseCommitFile, streamCommit } from './commit-reader';
 import { type StreamedCommit, streamedCommit } from './commit-stream';
 import { byteChunks } from './line-reader';
@@ -283,15 +283,13 @@ export class DeltaTable {
   /**
    * The whole commit file of `version` as a RawCommit (for a checkpoint baseline, whose actions
    * come from the checkpoint, so no action rows hold the commit's lines), or null when absent.
+   * Above STREAM_COMMIT_BYTES it is a StreamedRawCommit: ranged reads of the file, which the
+   * catalog stores in parts (its whole text cannot be one framing value).
    */
-  async wholeCommitRaw(version: number): Promise<RawCommit | null> {
+  async wholeCommitRaw(version: number): Promise<RawCommit | StreamedRawCommit | null> {
     const meta = await this.store.head(commitPath(version));
     if (meta && meta.size > STREAM_COMMIT_BYTES) {
-      // Its whole text cannot be one framing value (V8 strings stop at 512 MiB); not kept.
-      this.warn(
-        `${displayPath(this.root, meta.path)} (${meta.size} bytes) is too large to keep whole at a checkpoint baseline; export cannot rebuild it`,
-      );
-      return null;
+      return { size: meta.size, chunks: () => this.commitChunks(meta) };
     }
     try {
       return wholeFileRaw(await this.store.get(commitPath(version)));

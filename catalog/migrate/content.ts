@@ -11,8 +11,11 @@ import { ROW_TABLES } from '../rows';
 import { quoteIdent, type SqlDriver, type SqlValue } from '../sql';
 import type { ColumnInfo, LogicalType } from './schema';
 
-/** The catalog tables keyed by (table_id, version): everything `writeVersions` writes. */
-export const VERSIONED_TABLES: readonly string[] = ROW_TABLES;
+/**
+ * The catalog tables keyed by (table_id, version): everything `writeVersions` writes, and the
+ * parts of a huge commit kept at a checkpoint baseline (migration 12, keyed like an action table).
+ */
+export const VERSIONED_TABLES: readonly string[] = [...ROW_TABLES, 'dl_commit_parts'];
 
 function normalise(v: unknown, t: LogicalType): SqlValue {
   if (v === null || v === undefined) return null;

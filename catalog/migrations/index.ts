@@ -16,6 +16,7 @@ import * as m007 from './007_table_modes';
 import * as m008 from './008_catalog_migrations';
 import * as m010 from './010_commit_groups_cascade';
 import * as m011 from './011_import_run_notes';
+import * as m012 from './012_commit_parts';
 
 /** A statement for some engines only; `requires` is a query that must return a row for it to run. */
 export interface DialectStatement {
@@ -31,7 +32,19 @@ export interface Migration {
   statements: readonly MigrationStatement[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m010, m011];
+export const MIGRATIONS: readonly Migration[] = [
+  m001,
+  m002,
+  m003,
+  m004,
+  m005,
+  m006,
+  m007,
+  m008,
+  m010,
+  m011,
+  m012,
+];
 export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**

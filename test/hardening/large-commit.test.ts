@@ -4,11 +4,13 @@
  * bounded memory instead of failing with ERR_STRING_TOO_LONG. The files are generated in a temp
  * dir (one add line repeated) and deleted.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { commitPath } from '../../delta/log-path';
 import { writeLargeCommitTable } from '../../bench/large-commit';
+import { isStreamedRaw } from '../../delta/commit-framing';
 import { DeltaTable, STREAM_COMMIT_BYTES } from '../../delta/table';
 
 const TARGET_BYTES = 610 * 1024 * 1024;
@@ -71,15 +73,21 @@ test('replay of a >600 MB commit streams it with bounded memory', async () => {
   expect(mb(after) - mb(before)).toBeLessThan(256);
 });
 
-test('a commit too large to keep whole at a checkpoint baseline is not read, with a warning', async () => {
+test('a commit too large for one framing value at a checkpoint baseline is handed over as a stream', async () => {
   const dir = path.join(root, 'baseline');
-  writeLargeCommitTable(dir, STREAM_COMMIT_BYTES + 1024 * 1024);
+  const gen = writeLargeCommitTable(dir, STREAM_COMMIT_BYTES + 1024 * 1024);
   const warnings: string[] = [];
   const table = await DeltaTable.open(dir, { onWarning: (m) => warnings.push(m) });
   const before = process.resourceUsage().maxRSS;
-  expect(await table.wholeCommitRaw(0)).toBeNull();
+  const raw = await table.wholeCommitRaw(0);
+  if (raw === null || !isStreamedRaw(raw)) throw new Error('expected a streamed raw commit');
+  // Not read until the catalog stores it; then read in bounded ranges, byte for byte.
   expect(process.resourceUsage().maxRSS - before).toBeLessThan(32 * 1024);
-  expect(warnings).toEqual([expect.stringContaining('too large to keep whole at a checkpoint baseline')]);
+  expect(raw.size).toBe(gen.commitBytes);
+  const hash = createHash('sha256');
+  for await (const c of raw.chunks()) hash.update(c);
+  expect(hash.digest('hex')).toBe(gen.commitSha256);
+  expect(warnings).toEqual([]);
   // A small commit is still kept whole.
   expect(await table.wholeCommitRaw(1)).toMatchObject({
     size: fs.statSync(path.join(dir, commitPath(1))).size,
