@@ -128,17 +128,23 @@ async function importOnce(store: SqlCatalogStore, ds: Dataset, name: string, log
   return (await store.findTable(name))!;
 }
 
-export async function sharingScenario(o: SharingBenchOptions): Promise<SharingResult> {
+/** The generated tables and their catalog import (both cached): the scenario's first step, also run alone. */
+export async function prepareSharingTables(o: SharingBenchOptions) {
   const mode = o.quick ? 'quick' : 'full';
   const tools = { python: o.python, deltaRsScript: o.deltaRsScript };
   const small = await ensureDataset(o.dataRoot, `sharing-small-${mode}`, SMALL[mode], tools, o.log);
   const large = await ensureDataset(o.dataRoot, `sharing-large-${mode}`, LARGE[mode], tools, o.log);
   const store = await openCatalog(withSchema(o.dbUrl, 'bench_sharing'));
-  const token = 'bench-token';
   const tables = {
     small: await importOnce(store, small, `small-${mode}`, o.log),
     large: await importOnce(store, large, `large-${mode}`, o.log),
   };
+  return { mode, small, large, store, tables };
+}
+
+export async function sharingScenario(o: SharingBenchOptions): Promise<SharingResult> {
+  const { mode, small, large, store, tables } = await prepareSharingTables(o);
+  const token = 'bench-token';
   const yaml = [
     'shares:',
     '  - name: bench',

@@ -1,15 +1,17 @@
 /**
- * The file route for local tables: `GET|HEAD {base}/files/{tableId}/{reference}?exp=…&X-Amz-Signature=…`.
- * A request is served only when the HMAC signature the server issued for exactly this table,
- * reference and expiry verifies and has not expired; a reference with a `..` segment is refused
- * before anything else. Everything refused answers 403, so a probe learns nothing. Byte ranges are
- * honoured (pyarrow and delta-kernel read parquet footers with ranged GETs).
+ * The file route for local tables:
+ * `GET|HEAD {base}/files/{tableId}/{reference}?fs=…&exp=…&X-Amz-Signature=…`. A request is served
+ * only when the file tag the server issued for exactly this table and reference, and the expiry
+ * tag for this table and expiry, both verify and the expiry has not passed (sharing/signer.ts); a
+ * reference with a `..` segment is refused before anything else. Everything refused answers 403,
+ * so a probe learns nothing. Byte ranges are honoured (pyarrow and delta-kernel read parquet
+ * footers with ranged GETs).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CatalogStore } from '../catalog/store';
-import { EXP_PARAM, SIG_PARAM, type UrlSigner } from './signer';
+import { EXP_PARAM, FILE_TAG_PARAM, SIG_PARAM, type UrlSigner } from './signer';
 import { SharingError, sendError } from './http';
 
 const forbidden = (why: string): SharingError =>
@@ -66,12 +68,11 @@ export function registerFileRoute(
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       const { tableId, ref, query } = parseFileUrl(req.raw.url ?? '', opts.base);
-      const verdict = opts.signer.verify(
-        tableId,
-        ref,
-        query.get(EXP_PARAM) ?? undefined,
-        query.get(SIG_PARAM) ?? undefined,
-      );
+      const verdict = opts.signer.verify(tableId, ref, {
+        fileTag: query.get(FILE_TAG_PARAM) ?? undefined,
+        exp: query.get(EXP_PARAM) ?? undefined,
+        sig: query.get(SIG_PARAM) ?? undefined,
+      });
       if (verdict !== 'ok') throw forbidden(verdict);
       if (!(await opts.sharedTableIds()).has(tableId)) throw forbidden('table is not shared');
       const table = await opts.store.findTable(tableId);

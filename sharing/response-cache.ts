@@ -44,19 +44,23 @@ export class ResponseCache {
    * Collects an answer while it streams; `store()` keeps it unless it outgrew the entry limit.
    * Nothing is kept for an answer that did not finish (a client that went away, a failed page).
    */
-  collector(key: string, meta: Omit<CachedAnswer, 'body'>): { add(chunk: string): void; store(): void } {
-    let parts: string[] | null = this.maxEntryBytes > 0 ? [] : null;
+  collector(
+    key: string,
+    meta: Omit<CachedAnswer, 'body'>,
+  ): { add(chunk: string | Buffer): void; store(): void } {
+    let parts: Buffer[] | null = this.maxEntryBytes > 0 ? [] : null;
     let size = 0;
     return {
       add: (chunk) => {
         if (parts === null) return;
         size += Buffer.byteLength(chunk);
         if (size > this.maxEntryBytes) parts = null;
-        else parts.push(chunk);
+        // Buffers are kept as they are: every chunk sent is a fresh one (answer-store.ts reads too).
+        else parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
       },
       store: () => {
         if (parts === null) return;
-        this.put(key, { ...meta, body: Buffer.from(parts.join('')) });
+        this.put(key, { ...meta, body: Buffer.concat(parts) });
         parts = null;
       },
     };

@@ -23,8 +23,19 @@ export interface Signed {
 /**
  * Sign one file reference of the table being answered for (local URLs synchronously).
  * `jsonSafe`: every URL it returns is a JSON string's content as it is (nothing to escape).
+ * `slot`: set when every parquet-format line this signer's URLs go into holds this same text, and
+ * nothing else of the line depends on the response (local URLs: `expirySlot`).
  */
-export type SignFn = ((ref: FileRef) => Signed | Promise<Signed>) & { jsonSafe?: boolean };
+export type SignFn = ((ref: FileRef) => Signed | Promise<Signed>) & { jsonSafe?: boolean; slot?: string };
+
+/**
+ * The part of a parquet-format line that is the same for all the files of one response and
+ * differs between responses: the end of the URL from the expiry on (`UrlSigner.localUrlParts`)
+ * and the line's `expirationTimestamp`, which follows the URL. Its width is fixed while expiries
+ * have 13 digits (until the year 2286).
+ */
+export const expirySlot = (expiry: string, expiresAt: number): string =>
+  `${expiry}","expirationTimestamp":${expiresAt}`;
 
 const withoutNulls = (o: object): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
@@ -100,18 +111,24 @@ const DELTA_KEY = { add: 'add', remove: 'remove', cdc: 'cdc' } as const;
 export function fileLine(f: FileRow, sign: SignFn, o: LineOptions): string | Promise<string> {
   const signed = sign(locateDataFile(f.path));
   if (o.format === 'parquet') {
-    return signed instanceof Promise ? signed.then((x) => parquetLine(f, x, o)) : parquetLine(f, signed, o);
+    return signed instanceof Promise
+      ? signed.then((x) => parquetLine(f, x, o))
+      : parquetLine(f, signed, o, sign.jsonSafe);
   }
   return deltaLine(f, sign, o, signed);
 }
 
-function parquetLine(f: FileRow, signed: Signed, o: LineOptions): string {
-  // Same keys, in the same order, as JSON.stringify of the protocol's object (nulls left out).
+/** The start of a parquet-format line: the URL, then its expiry (so the two form one `expirySlot`). */
+const urlAndExpiry = (key: string, signed: Signed, jsonSafe: boolean | undefined): string =>
+  `{"${key}":{"url":"${jsonSafe ? signed.url : JSON.stringify(signed.url).slice(1, -1)}","expirationTimestamp":${signed.expiresAt}`;
+
+function parquetLine(f: FileRow, signed: Signed, o: LineOptions, jsonSafe?: boolean): string {
+  // The protocol's object as JSON.stringify writes it (nulls left out), expirationTimestamp second.
   const key = o.wrapper === 'file' ? 'file' : CHANGE_KEY[f.kind];
-  let line = `{"${key}":{"url":${JSON.stringify(signed.url)},"id":"${fileId(f.path)}","partitionValues":${f.partitionValuesJson},"size":${f.size}`;
+  let line = `${urlAndExpiry(key, signed, jsonSafe)},"id":"${fileId(f.path)}","partitionValues":${f.partitionValuesJson},"size":${f.size}`;
   if (f.kind === 'add' && f.stats !== null) line += `,"stats":${JSON.stringify(f.stats)}`;
   if (o.timestamp !== undefined) line += `,"version":${f.version},"timestamp":${o.timestamp}`;
-  return `${line},"expirationTimestamp":${signed.expiresAt}}}`;
+  return `${line}}}`;
 }
 
 /**
@@ -121,15 +138,13 @@ function parquetLine(f: FileRow, signed: Signed, o: LineOptions): string {
  * row instead of four. Other engines build the same line in JS (`fileLine`).
  */
 export const PG_QUERY_LINE_TAIL =
-  `'","id":"' || left(encode(sha256(convert_to(path, 'UTF8')), 'hex'), 32)` +
+  `',"id":"' || left(encode(sha256(convert_to(path, 'UTF8')), 'hex'), 32)` +
   ` || '","partitionValues":' || coalesce(partition_values, '{}') || ',"size":' || size` +
-  ` || coalesce(',"stats":' || to_json(stats)::text, '') || ',"expirationTimestamp":'`;
+  ` || coalesce(',"stats":' || to_json(stats)::text, '') || '}}'`;
 
 /** A query line from its signed URL and the tail PostgreSQL built (`PG_QUERY_LINE_TAIL`). */
-export function queryLineFromTail(signed: Signed, jsonSafe: boolean | undefined, tail: string): string {
-  const url = jsonSafe ? signed.url : JSON.stringify(signed.url).slice(1, -1);
-  return `{"file":{"url":"${url}${tail}${signed.expiresAt}}}`;
-}
+export const queryLineFromTail = (signed: Signed, jsonSafe: boolean | undefined, tail: string): string =>
+  urlAndExpiry('file', signed, jsonSafe) + tail;
 
 async function deltaLine(
   f: FileRow,

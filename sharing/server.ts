@@ -15,7 +15,8 @@ import { openStore } from '../storage/uri';
 import type { Recipient, ShareRegistry } from './config';
 import { registerFileRoute } from './file-route';
 import { PageQuery, PageTokens, SharingError, authenticate, notFound, parseParams, sendError } from './http';
-import type { SignFn } from './responses';
+import { expirySlot, type SignFn } from './responses';
+import { AnswerStore } from './answer-store';
 import { ResponseCache } from './response-cache';
 import { UrlSigner } from './signer';
 import { registerTableRoutes } from './table-routes';
@@ -45,6 +46,14 @@ export interface SharingServerOptions {
    * Default 256 MiB. Answers are re-used for min(60 s, ttl / 4) after they were signed.
    */
   responseCacheBytes?: number;
+  /**
+   * A directory for parquet-format answers of local tables kept on disk and re-signed per
+   * response (sharing/answer-store.ts); none by default. They survive a restart only with the
+   * same `secret` (file tags depend on it).
+   */
+  answerDir?: string;
+  /** Disk budget of `answerDir`, least recently used out. Default 4 GiB. */
+  answerDirBytes?: number;
 }
 
 /** A local table's root directory, or null for tables on object stores. */
@@ -107,11 +116,12 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
     let sign: SignFn;
     if (root !== null) {
       const expiresAt = now + signer.ttlSeconds * 1000;
-      const paths = signer.localPaths(t.tableId, expiresAt);
+      const { file, expiry } = signer.localUrlParts(t.tableId, expiresAt);
       const prefix = publicBase(req);
-      sign = (ref) => ({ url: prefix + paths(ref), expiresAt });
+      sign = (ref) => ({ url: prefix + file(ref) + expiry, expiresAt });
       // The path part is percent-encoding, hex and digits: only the request's host could need escaping.
       sign.jsonSafe = JSON.stringify(prefix) === `"${prefix}"`;
+      if (sign.jsonSafe && String(expiresAt).length === 13) sign.slot = expirySlot(expiry, expiresAt);
     } else {
       let store = stores.get(t.location);
       if (!store) stores.set(t.location, (store = openStore(t.location)));
@@ -186,6 +196,13 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
     recipient,
     publicBase,
     answers,
+    stored:
+      o.answerDir === undefined
+        ? null
+        : {
+            store: new AnswerStore(o.answerDir, o.answerDirBytes ?? 4 * 2 ** 30),
+            fileKeyId: signer.fileKeyId,
+          },
     pageRows: o.filePageRows,
   });
 

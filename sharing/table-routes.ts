@@ -33,6 +33,7 @@ import {
 } from './responses';
 import { changeStream, type ChangeMode } from './change-stream';
 import { pageText, pgQueryLines, rowQueryLines } from './query-lines';
+import type { AnswerStore, AnswerWriter } from './answer-store';
 import type { ResponseCache } from './response-cache';
 import { tableState, type FileRow } from './table-data';
 
@@ -49,6 +50,8 @@ export interface TableContext {
   /** `scheme://host/base` of this request: local file URLs (and so cached answers) depend on it. */
   publicBase(req: FastifyRequest): string;
   answers: ResponseCache;
+  /** Parquet-format answers kept on disk and re-signed per response (sharing/answer-store.ts), or null. */
+  stored: { store: AnswerStore; fileKeyId: string } | null;
   pageRows?: number;
 }
 
@@ -149,16 +152,24 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     version: number,
     format: ResponseFormat,
     head: string[],
-    rest: AsyncIterable<string>,
+    rest: AsyncIterable<string | Buffer>,
     keep?: ReturnType<ResponseCache['collector']>,
+    write?: AnswerWriter,
   ): FastifyReply => {
-    async function* all(): AsyncGenerator<string> {
+    async function* all(): AsyncGenerator<string | Buffer> {
       const first = head.join('\n') + '\n';
       keep?.add(first);
       yield first;
-      for await (const chunk of rest) {
-        keep?.add(chunk);
-        yield chunk;
+      let writing = write;
+      try {
+        for await (const chunk of rest) {
+          keep?.add(chunk);
+          if (writing && !(await writing.add(chunk))) writing = undefined;
+          yield chunk;
+        }
+        await writing?.finish();
+      } finally {
+        await write?.abort(); // nothing after finish; a partial file otherwise
       }
       keep?.store();
     }
@@ -232,9 +243,33 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     ]);
     const cached = ctx.answers.get(key, now);
     if (cached) return headers(reply, cached.version, cached.format).send(cached.body);
+    const sign = ctx.signerFor(req, t, false, now);
+    const keep = ctx.answers.collector(key, { version: s.version, format, signedAt: now });
+    // A kept answer on disk: its lines with this response's slot written in (no SQL, no hashing).
+    const onDisk = format === 'parquet' && sign.slot !== undefined ? ctx.stored : null;
+    const diskKey = onDisk && `${onDisk.fileKeyId}\n${key}`;
+    if (onDisk && diskKey && sign.slot) {
+      const kept = await onDisk.store.open(diskKey, sign.slot);
+      if (kept) {
+        const first = await kept.next().catch(async () => {
+          await onDisk.store.discard(diskKey);
+          return null;
+        });
+        if (first) {
+          const rest = (async function* () {
+            try {
+              for (let p = first; !p.done; p = await kept.next()) yield p.value;
+            } catch (e) {
+              await onDisk.store.discard(diskKey); // damaged further on: this answer fails, the next is rebuilt
+              throw e;
+            }
+          })();
+          return ndjsonStream(reply, s.version, format, stateLines(s, format), rest, keep);
+        }
+      }
+    }
     const pred = body.jsonPredicateHints === undefined ? null : parsePredicate(body.jsonPredicateHints);
     const where = pred ? compilePredicate(pred, partitionKeyMap(s.metadata), ctx.store.dialect) : null;
-    const sign = ctx.signerFor(req, t, false, now);
     const fileLines =
       format === 'parquet' && body.limitHint === undefined && ctx.store.dialect === 'postgres'
         ? pgQueryLines(ctx.store, t.tableId, s.version, where, sign, ctx.pageRows)
@@ -243,8 +278,9 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
             limitHint: body.limitHint,
             pageRows: ctx.pageRows,
           });
-    const keep = ctx.answers.collector(key, { version: s.version, format, signedAt: now });
-    return ndjsonStream(reply, s.version, format, stateLines(s, format), await fileLines, keep);
+    const lines = await fileLines;
+    const write = onDisk && diskKey && sign.slot ? onDisk.store.writer(diskKey, sign.slot) : undefined;
+    return ndjsonStream(reply, s.version, format, stateLines(s, format), lines, keep, write);
   });
 
   /** Query from a starting version: the data-changing adds and removes, with historical metadata. */

@@ -92,12 +92,11 @@ test('PostgreSQL-built query lines are byte-equal to the JS-built ones (latest, 
     const url = new URL(JSON.parse(lines[0]).file.url as string);
     const ref = decodeURIComponent(url.pathname.split('/').slice(4).join('/'));
     expect(
-      signer.verify(
-        tableId,
-        ref,
-        url.searchParams.get('exp') ?? '',
-        url.searchParams.get('X-Amz-Signature') ?? '',
-      ),
+      signer.verify(tableId, ref, {
+        fileTag: url.searchParams.get('fs') ?? '',
+        exp: url.searchParams.get('exp') ?? '',
+        sig: url.searchParams.get('X-Amz-Signature') ?? '',
+      }),
     ).toBe('ok');
   }
 });

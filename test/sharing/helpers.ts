@@ -86,7 +86,15 @@ export interface Served {
 /** A server sharing `tables` as share `fx`, schema `default`; plus an ungranted share `secret`. */
 export async function serve(
   tables: readonly string[],
-  opts: { urlTtlSeconds?: number; store?: SqlCatalogStore; dir?: string; filePageRows?: number } = {},
+  opts: {
+    urlTtlSeconds?: number;
+    store?: SqlCatalogStore;
+    dir?: string;
+    filePageRows?: number;
+    responseCacheBytes?: number;
+    answerDir?: string;
+    answerDirBytes?: number;
+  } = {},
 ): Promise<Served> {
   const dir = opts.dir ?? tempDir('deltasql-share-');
   const store = opts.store ?? (await openCatalog(`sqlite:///${path.join(dir, 'catalog.db')}`));
@@ -115,6 +123,9 @@ export async function serve(
     basePath: '/delta-sharing',
     urlTtlSeconds: opts.urlTtlSeconds,
     filePageRows: opts.filePageRows,
+    responseCacheBytes: opts.responseCacheBytes,
+    answerDir: opts.answerDir,
+    answerDirBytes: opts.answerDirBytes,
     accessLog: (e) => log.push(e),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

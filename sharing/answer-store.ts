@@ -1,0 +1,209 @@
+/**
+ * Query answers kept on disk, for as long as the disk budget allows, and re-signed when they are
+ * sent. A committed version never changes, and a parquet-format answer's lines for a local table
+ * differ from one response to the next only in one fixed-width run of bytes per line, the *slot*:
+ * the expiry, its tag and the `expirationTimestamp` (sharing/signer.ts: the file tags depend on
+ * the file only). So the bytes of a first answer are written down as they stream, with where each
+ * line's slot is, and a later request for the same (table, version, hints, base URL, file-tag
+ * key) is read back from the file with its own slot written over every line: no SQL, no hashing.
+ *
+ * Nothing is ever stale (a version not yet committed cannot be asked for), so there is no
+ * invalidation; the directory is bounded by bytes, least recently used out. A file appears under
+ * its name only once complete (written under a temporary name, then renamed), so a reader never
+ * sees half an answer, and an answer that did not finish (a client that went away, a failing
+ * page) leaves nothing. A file whose layout does not check out is ignored and removed.
+ *
+ * File layout: `DSA1`, u32 slot width, then chunks of [u32 bytes][u32 slots][u32 offset × slots]
+ * [bytes], little-endian; offsets are relative to the chunk's bytes.
+ */
+import { hash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const MAGIC = 'DSA1';
+const SUFFIX = '.answer';
+
+export class AnswerStore {
+  private bytesKnown: number | null = null;
+
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number,
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  private fileOf(key: string): string {
+    return path.join(this.dir, hash('sha256', key, 'hex').slice(0, 40) + SUFFIX);
+  }
+
+  /**
+   * The kept answer for `key` with `slot` written into every line, chunk by chunk; null when
+   * there is none (or it was written for another slot width).
+   */
+  async open(key: string, slot: string): Promise<AsyncGenerator<Buffer> | null> {
+    const file = this.fileOf(key);
+    let fh: fs.promises.FileHandle;
+    try {
+      fh = await fs.promises.open(file, 'r');
+    } catch {
+      return null;
+    }
+    const slotBuf = Buffer.from(slot);
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(head, 0, 8, 0);
+    if (
+      bytesRead !== 8 ||
+      head.toString('latin1', 0, 4) !== MAGIC ||
+      head.readUInt32LE(4) !== slotBuf.length
+    ) {
+      await fh.close();
+      return null;
+    }
+    const now = new Date();
+    fs.promises.utimes(file, now, now).catch(() => undefined); // recently used
+    return (async function* () {
+      try {
+        let pos = 8;
+        const sizes = Buffer.alloc(8);
+        for (;;) {
+          const r = await fh.read(sizes, 0, 8, pos);
+          if (r.bytesRead === 0) return;
+          if (r.bytesRead !== 8) throw new Error(`kept answer ${file} is truncated`);
+          const n = sizes.readUInt32LE(0);
+          const slots = sizes.readUInt32LE(4);
+          const buf = Buffer.allocUnsafe(slots * 4 + n);
+          const got = await fh.read(buf, 0, buf.length, pos + 8);
+          if (got.bytesRead !== buf.length) throw new Error(`kept answer ${file} is truncated`);
+          pos += 8 + buf.length;
+          const body = buf.subarray(slots * 4);
+          for (let i = 0; i < slots; i++) {
+            const off = buf.readUInt32LE(i * 4);
+            if (off + slotBuf.length > n) throw new Error(`kept answer ${file} has a slot out of range`);
+            slotBuf.copy(body, off);
+          }
+          yield body;
+        }
+      } finally {
+        await fh.close();
+      }
+    })();
+  }
+
+  /** Removes a kept answer that could not be read back (it is built afresh next time). */
+  async discard(key: string): Promise<void> {
+    await fs.promises.rm(this.fileOf(key), { force: true });
+    this.bytesKnown = null;
+  }
+
+  /**
+   * Keeps an answer while it streams. `add` takes each chunk of whole lines as sent, every line
+   * holding `slot` exactly once; a chunk that does not (a line without it) gives the answer up.
+   * `finish` makes it visible; `abort` (also safe after finish) removes what was written.
+   */
+  writer(key: string, slot: string): AnswerWriter {
+    return new AnswerWriter(this, this.fileOf(key), Buffer.from(slot));
+  }
+
+  /** After a new file: remove the least recently used ones until the budget holds. */
+  async enforceBudget(keep: string, added: number): Promise<void> {
+    if (this.bytesKnown !== null && this.bytesKnown + added <= this.maxBytes) {
+      this.bytesKnown += added;
+      return;
+    }
+    const files: { file: string; size: number; at: number }[] = [];
+    for (const name of await fs.promises.readdir(this.dir)) {
+      if (!name.endsWith(SUFFIX)) continue;
+      const file = path.join(this.dir, name);
+      const st = await fs.promises.stat(file).catch(() => null);
+      if (st) files.push({ file, size: st.size, at: st.mtimeMs });
+    }
+    let total = files.reduce((a, f) => a + f.size, 0);
+    files.sort((a, b) => a.at - b.at);
+    for (const f of files) {
+      if (total <= this.maxBytes) break;
+      if (f.file === keep) continue;
+      await fs.promises.rm(f.file, { force: true });
+      total -= f.size;
+    }
+    this.bytesKnown = total;
+  }
+}
+
+export class AnswerWriter {
+  private readonly tmp: string;
+  private fh: Promise<fs.promises.FileHandle> | null;
+  private bytes = 8;
+  private failed = false;
+  private done = false;
+
+  constructor(
+    private readonly store: AnswerStore,
+    private readonly file: string,
+    private readonly slot: Buffer,
+  ) {
+    this.tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    this.fh = fs.promises.open(this.tmp, 'wx').then(async (fh) => {
+      const head = Buffer.alloc(8);
+      head.write(MAGIC, 0, 'latin1');
+      head.writeUInt32LE(slot.length, 4);
+      await fh.write(head, 0, 8, 0);
+      return fh;
+    });
+    this.fh.catch(() => (this.failed = true));
+  }
+
+  /** Index a chunk of whole lines and append it; false when the answer cannot be kept. */
+  async add(chunk: string | Buffer): Promise<boolean> {
+    if (this.failed || this.fh === null) return false;
+    const body = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const offsets: number[] = [];
+    for (let start = 0; start < body.length;) {
+      const end = body.indexOf(10, start);
+      const at = body.indexOf(this.slot, start);
+      if (end < 0 || at < 0 || at + this.slot.length > end) {
+        await this.abort();
+        return false;
+      }
+      offsets.push(at);
+      start = end + 1;
+    }
+    const head = Buffer.allocUnsafe(8 + offsets.length * 4);
+    head.writeUInt32LE(body.length, 0);
+    head.writeUInt32LE(offsets.length, 4);
+    for (let i = 0; i < offsets.length; i++) head.writeUInt32LE(offsets[i], 8 + i * 4);
+    try {
+      const fh = await this.fh;
+      await fh.writev([head, body], this.bytes);
+      this.bytes += head.length + body.length;
+      return true;
+    } catch {
+      await this.abort();
+      return false;
+    }
+  }
+
+  async finish(): Promise<void> {
+    if (this.failed || this.fh === null) return;
+    const fh = await this.fh;
+    this.fh = null;
+    try {
+      await fh.close();
+      await fs.promises.rename(this.tmp, this.file);
+      this.done = true;
+    } catch {
+      await fs.promises.rm(this.tmp, { force: true });
+      return;
+    }
+    await this.store.enforceBudget(this.file, this.bytes).catch(() => undefined);
+  }
+
+  async abort(): Promise<void> {
+    this.failed = true;
+    if (this.done) return;
+    const fh = this.fh;
+    this.fh = null;
+    if (fh) await (await fh.catch(() => null))?.close().catch(() => undefined);
+    await fs.promises.rm(this.tmp, { force: true });
+  }
+}
