@@ -5,7 +5,9 @@
  * table in the schema `bench_commit_profile`; per run it prints commits/s, latency p50/p99, and the
  * CPU per commit of the writer processes and of their PostgreSQL backends (same machine, from
  * /proc), so the wall time per commit can be set against the CPU it costs on a shared machine.
- * With --deltars a delta-rs run of the same shape follows each run, for the ratio.
+ * With --deltars a delta-rs run of the same shape follows each run, for the ratio. With
+ * --compare=DIR (another build: DIR/dist/bench/commit-writer.js) each run is a pair, this build's
+ * writers and DIR's in alternating order, for an interleaved before/after of a change.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
   const commits = flag('commits', 25);
   const runs = flag('runs', 3);
   const withDeltaRs = process.argv.includes('--deltars');
+  const compare = process.argv.find((x) => x.startsWith('--compare='))?.slice('--compare='.length);
   const dbUrl =
     process.env.DELTASQL_BENCH_PG_URL ?? 'postgresql://deltasql:deltasql@127.0.0.1:5432/deltasql_test';
   const python = process.env.DELTASQL_BENCH_PYTHON ?? path.join(ROOT, '.venv', 'bin', 'python');
@@ -59,28 +62,30 @@ DeltaTable.create(sys.argv[1], schema=Schema.from_json(sys.argv[2]))`,
     ]);
   try {
     for (let i = 0; i < runs; i++) {
-      const s = await sqlRun({ root: ROOT, store, url, dir, name: `p${i}`, writers, commits });
-      const line = {
-        run: i + 1,
-        load1: round(os.loadavg()[0], 2),
-        commitsPerSecond: s.commitsPerSecond,
-        p50Ms: s.p50Ms,
-        p99Ms: s.p99Ms,
-        maxAttempts: s.maxAttempts,
-        failures: s.failures,
-        wallMsPerCommit: round((s.seconds * 1000) / s.commits, 2),
-        writerCpuMsPerCommit: perCommit(s, 'cpuMs'),
-        backendCpuMsPerCommit: perCommit(s, 'backendCpuMs'),
-      };
-      let ratio: Record<string, number> = {};
+      const builds = compare === undefined ? [ROOT] : i % 2 === 0 ? [ROOT, compare] : [compare, ROOT];
+      for (const [j, root] of builds.entries()) {
+        const s = await sqlRun({ root, store, url, dir, name: `p${i}-${j}`, writers, commits });
+        const line = {
+          run: i + 1,
+          build: root === ROOT ? 'this' : root,
+          load1: round(os.loadavg()[0], 2),
+          commitsPerSecond: s.commitsPerSecond,
+          p50Ms: s.p50Ms,
+          p99Ms: s.p99Ms,
+          maxAttempts: s.maxAttempts,
+          failures: s.failures,
+          wallMsPerCommit: round((s.seconds * 1000) / s.commits, 2),
+          writerCpuMsPerCommit: perCommit(s, 'cpuMs'),
+          backendCpuMsPerCommit: perCommit(s, 'backendCpuMs'),
+        };
+        process.stdout.write(JSON.stringify(line) + '\n');
+      }
       if (withDeltaRs) {
         const d = await deltaRsRun({ root: ROOT, python, template, dir, name: `d${i}`, writers, commits });
-        ratio = {
-          deltaRsCommitsPerSecond: d.commitsPerSecond,
-          ratio: round(s.commitsPerSecond / d.commitsPerSecond, 2),
-        };
+        process.stdout.write(
+          JSON.stringify({ run: i + 1, deltaRsCommitsPerSecond: d.commitsPerSecond }) + '\n',
+        );
       }
-      process.stdout.write(JSON.stringify({ ...line, ...ratio }) + '\n');
     }
   } finally {
     await store.close();

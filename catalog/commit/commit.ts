@@ -20,8 +20,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeltaSqlError, isDeltaSqlError } from '../../common/errors';
 import type { LogAction } from '../../delta/actions';
 import { COLUMNS, VALIDITY } from '../rows';
-import { BLIND_APPEND_TABLES, type ConditionalAppend, type NextVersionAppend, type SqlDriver } from '../sql';
+import type { ConditionalAppend, SqlDriver } from '../sql';
 import { appendPreparedLocked, prepareVersions } from '../writer';
+import { appendNextPrepared, appendOnKnown, ONE_STATEMENT_MAX_ACTIONS } from './blind-append';
 import { checkWinner } from './conflicts';
 import { buildCommit, prepareCommit, type CommitRequest, type PreparedCommit } from './prepare';
 import { assertAcceptsCommits, readModeLocked, type TableModeState } from './table-mode';
@@ -116,9 +117,6 @@ async function attempt(
   });
 }
 
-/** Actions of a commit taking the one-statement path at most (its rows travel as one parameter). */
-const ONE_STATEMENT_MAX_ACTIONS = 500;
-
 /** The version step of `commit` on top of `checked`: written only while the row still says so. */
 function conditionalStep(
   p: PreparedCommit,
@@ -181,33 +179,6 @@ function retriesExhausted(group: readonly Pending[], max: number): DeltaSqlError
   );
 }
 
-/**
- * A pure blind append (adds only, read nothing, no in-commit timestamps or row tracking) as a
- * step that takes the next version (SqlDriver.appendNext); null when the commit is not one.
- */
-function nextVersionStep(p: PreparedCommit): NextVersionAppend | null {
-  const s = p.summary;
-  if (!p.blindAppend || p.ict || s.readPaths.size > 0 || s.txnAppIds.size > 0 || s.domains.size > 0)
-    return null;
-  const plain = p.actions.every(
-    (a) => a.type === 'add' && a.body.baseRowId == null && a.body.defaultRowCommitVersion == null,
-  );
-  if (!plain) return null;
-  // Built for a placeholder version: the driver writes the rows at the version it takes.
-  const commit = buildCommit(p, p.request.readVersion + 1, null);
-  const { rows, touches } = prepareVersions(p.state.tableId, [commit]).rows;
-  const tables = BLIND_APPEND_TABLES as readonly string[];
-  if ([...rows.keys()].some((t) => !tables.includes(t))) return null;
-  if ([...touches].some(([t, list]) => t !== 'dl_add_files' && list.length > 0)) return null;
-  return {
-    tableId: p.state.tableId,
-    readVersion: p.request.readVersion,
-    timestamp: commit.timestamp,
-    inserts: [...rows].map(([table, list]) => ({ table, columns: COLUMNS[table], rows: list })),
-    closeAdds: (touches.get('dl_add_files') ?? []).map((t) => [t.key[0], t.key[1]] as const),
-  };
-}
-
 /** Commit prepared commits (one per table) in one transaction, rebasing on conflicts. */
 export async function commitPrepared(
   db: SqlDriver,
@@ -232,9 +203,8 @@ export async function commitPrepared(
   ) {
     // A blind append first tries to take the next version outright; anything else, or a blind
     // append that met a protocol/metaData change, goes through the checked attempts.
-    const step = db.appendNext ? nextVersionStep(only.p) : null;
-    const version = step ? await db.appendNext?.(step) : null;
-    if (version !== null && version !== undefined)
+    const version = await appendNextPrepared(db, only.p);
+    if (version !== null)
       return [{ table: only.p.state.name, tableId: only.p.state.tableId, version, attempts: 1 }];
     return [await commitOneStatement(db, appendIf, only, max)];
   }
@@ -261,6 +231,11 @@ export async function commitTable(
   req: CommitRequest,
   opts: CommitOptions = {},
 ): Promise<CommitResult> {
+  if (!opts.beforeSqlCommit) {
+    // A blind append on a table this process already knows at the read version: one call, no read.
+    const known = await appendOnKnown(db, req);
+    if (known !== null) return { ...known, attempts: 1 };
+  }
   const p = await prepareCommit(db, req);
   const [r] = await commitPrepared(db, [p], opts);
   return r;

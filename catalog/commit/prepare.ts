@@ -35,8 +35,16 @@ export interface CommitRequest {
   reads?: { wholeTable?: boolean; paths?: readonly string[] };
 }
 
+/** The table as a commit at some read version sees it: its row, and the protocol and metaData in force. */
+export interface TableBasis {
+  state: TableModeState;
+  base: { protocol: ProtocolJson; metadata: MetadataJson };
+}
+
 export interface PreparedCommit {
   state: TableModeState;
+  /** The protocol and metaData in force at the read version (what the actions were validated against). */
+  base: TableBasis['base'];
   request: CommitRequest;
   actions: LogAction[];
   summary: TxnSummary;
@@ -146,13 +154,7 @@ export async function prepareCommit(db: SqlDriver, req: CommitRequest): Promise<
   const state = read.state;
   assertAcceptsCommits(state);
   checkReadVersion(req, state);
-  const isolation = req.isolation ?? 'WriteSerializable';
-  if (!ISOLATIONS.includes(isolation)) {
-    throw new DeltaSqlError(
-      'InvalidArgument',
-      `isolation must be one of ${ISOLATIONS.join(', ')}, got ${String(isolation)}`,
-    );
-  }
+  checkIsolation(req);
   // Only protocol and metaData govern validation.
   const base = {
     protocol: protocolJson(
@@ -162,10 +164,38 @@ export async function prepareCommit(db: SqlDriver, req: CommitRequest): Promise<
       MetadataSchema.parse(storedBody(read.metadata, 'metaData', state.name, req.readVersion)),
     ),
   };
+  return prepareOn({ state, base }, req);
+}
+
+function checkIsolation(req: CommitRequest): void {
+  const isolation = req.isolation ?? 'WriteSerializable';
+  if (!ISOLATIONS.includes(isolation)) {
+    throw new DeltaSqlError(
+      'InvalidArgument',
+      `isolation must be one of ${ISOLATIONS.join(', ')}, got ${String(isolation)}`,
+    );
+  }
+}
+
+/**
+ * Prepare `req` on a basis known without reading it now (blind-append.ts): the same checks and
+ * validation as prepareCommit, against the protocol and metaData the caller knows to be in force
+ * at `req.readVersion`, and `state` as last seen (the append call re-checks mode and commits-open).
+ */
+export function prepareKnown(basis: TableBasis, req: CommitRequest): PreparedCommit {
+  assertAcceptsCommits(basis.state);
+  checkReadVersion(req, basis.state);
+  checkIsolation(req);
+  return prepareOn(basis, req);
+}
+
+function prepareOn({ state, base }: TableBasis, req: CommitRequest): PreparedCommit {
+  const isolation = req.isolation ?? 'WriteSerializable';
   const now = Date.now();
   const { actions, metadata } = acceptActions(req.actions, state.location, state.name, base, now);
   return {
     state,
+    base,
     request: req,
     actions,
     summary: summarize(req.readVersion, isolation, actions, req.reads ?? {}),
