@@ -12,13 +12,23 @@
  * run reports every failing table); the run then marks the target failed - not switched, with
  * the tables whose validation failed, which a re-run copies afresh - and fails with the first
  * failure's type.
+ *
+ * A catalog (source or target) that goes away mid-run is waited for `catalogTimeoutMs` (default
+ * 2 minutes, `--catalog-timeout`; catalog-wait.ts), shown in the progress queries, and then the
+ * migration fails with CatalogUnavailable (patched `bounded-catalog-activities`; before it, the
+ * activities retried without end). After such a give-up no further table is started (each would
+ * wait the whole timeout again); the target is marked failed with one attempt (it may be the
+ * catalog that is gone: then it stays `loading`, equally not switched). Either way a re-run from
+ * the same source resumes: the copies are idempotent and continue after the last whole batch.
  */
 import {
   ApplicationFailure,
+  defineQuery,
   executeChild,
   isCancellation,
   patched,
   proxyActivities,
+  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type {
@@ -29,9 +39,22 @@ import type {
   createMigrateActivities,
 } from '../activities/migrate-activities';
 import type { LogParity } from '../catalog/migrate/log-parity';
+import {
+  CATALOG_BOUNDED_RETRY,
+  DEFAULT_CATALOG_TIMEOUT_MS,
+  isCatalogGiveUp,
+  withCatalogWait,
+  type CatalogWait,
+} from './catalog-wait';
 import { ACTIVITY_RETRY } from './retry';
 
 type Activities = ReturnType<typeof createMigrateActivities>;
+
+/** What the CLI polls (the parent's own waits, and each table's): the `waiting for … catalog` line. */
+export interface MigrateProgress {
+  catalogWait: CatalogWait | null;
+}
+export const migrateProgressQuery = defineQuery<MigrateProgress>('migrateProgress');
 
 /** How much of the log diff runs: every copied version, only the last one, or none. */
 export type LogDiffMode = 'all-versions' | 'latest' | 'off';
@@ -41,6 +64,8 @@ export interface CatalogMigrateInput extends MigratePlanInput {
   batchSize: number;
   strategy?: 'direct' | 'blue-green';
   logDiff?: LogDiffMode;
+  /** How long a lost source or target catalog is waited for (ms; default 2 minutes). */
+  catalogTimeoutMs?: number;
 }
 
 export interface MigratedTable {
@@ -67,49 +92,92 @@ function rootFailure(e: unknown): { type: string; message: string } {
   return best;
 }
 
+const isCatalogType = (type: string): boolean => type === 'CatalogUnavailable';
+
 /** The largest error text a migration record keeps. */
 const MAX_ERROR = 2000;
 
-const short = proxyActivities<Activities>({ startToCloseTimeout: '30m', retry: ACTIVITY_RETRY });
-const copy = proxyActivities<Activities>({
-  startToCloseTimeout: '24h',
-  // Short enough that a killed worker's copy is retried elsewhere within half a minute.
-  heartbeatTimeout: '30s',
-  retry: ACTIVITY_RETRY,
-});
+const SHORT = { startToCloseTimeout: '30m' } as const;
+// Short enough that a killed worker's copy is retried elsewhere within half a minute.
+const COPY = { startToCloseTimeout: '24h', heartbeatTimeout: '30s' } as const;
+const shortRetried = proxyActivities<Activities>({ ...SHORT, retry: ACTIVITY_RETRY });
+const copyRetried = proxyActivities<Activities>({ ...COPY, retry: ACTIVITY_RETRY });
+/** The same, except that CatalogUnavailable comes back to the workflow's bounded wait. */
+const shortBounded = proxyActivities<Activities>({ ...SHORT, retry: CATALOG_BOUNDED_RETRY });
+const copyBounded = proxyActivities<Activities>({ ...COPY, retry: CATALOG_BOUNDED_RETRY });
+
+/** The activities and the bounded catalog wait of one workflow run (patched `bounded-catalog-activities`). */
+function catalogActivities(timeoutMs: number | undefined, progress: MigrateProgress) {
+  const bounded = patched('bounded-catalog-activities');
+  const wait = <T>(
+    attempt: () => Promise<T>,
+    budgetMs = timeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS,
+  ): Promise<T> =>
+    bounded
+      ? withCatalogWait(budgetMs, attempt, (w) => {
+          progress.catalogWait = w;
+        })
+      : attempt();
+  return {
+    bounded,
+    short: bounded ? shortBounded : shortRetried,
+    copy: bounded ? copyBounded : copyRetried,
+    wait,
+  };
+}
 
 export async function migrateCatalogTableWorkflow(
-  input: MigrateTableInput & { name: string; logDiff?: LogDiffMode; logFrom?: number },
+  input: MigrateTableInput & {
+    name: string;
+    logDiff?: LogDiffMode;
+    logFrom?: number;
+    catalogTimeoutMs?: number;
+  },
 ): Promise<MigratedTable> {
-  const { name, logDiff, logFrom, ...table } = input;
-  const c = await copy.copyCatalogTable(table);
-  const validation = await short.validateCatalogTable(table);
+  const { name, logDiff, logFrom, catalogTimeoutMs, ...table } = input;
+  const progress: MigrateProgress = { catalogWait: null };
+  setHandler(migrateProgressQuery, () => progress);
+  const { short, copy, wait } = catalogActivities(catalogTimeoutMs, progress);
+  const c = await wait(() => copy.copyCatalogTable(table));
+  const validation = await wait(() => short.validateCatalogTable(table));
   let log: LogParity | null = null;
   if (patched('migrate-log-diff') && logDiff !== 'off') {
     const fromVersion = logDiff === 'latest' ? Number.MAX_SAFE_INTEGER : (logFrom ?? 0);
-    log = await copy.logParityCatalogTable({ ...table, fromVersion });
+    log = await wait(() => copy.logParityCatalogTable({ ...table, fromVersion }));
   }
   return { name, copy: c, validation, log };
 }
 
 export async function catalogMigrateWorkflow(input: CatalogMigrateInput): Promise<CatalogMigrateResult> {
   const blueGreen = input.strategy === 'blue-green';
+  const progress: MigrateProgress = { catalogWait: null };
+  setHandler(migrateProgressQuery, () => progress);
   const tracked = patched('migrate-state');
-  const to = blueGreen ? (await short.prepareBlueGreen({ to: input.to })).staging : input.to;
-  const plan = await short.planCatalogMigration({
-    from: input.from,
-    to,
-    tables: input.tables,
-    exclude: input.exclude,
-    incremental: input.incremental,
-    record: tracked ? { strategy: blueGreen ? 'blue-green' : 'direct' } : undefined,
-  });
+  const { bounded, short, wait } = catalogActivities(input.catalogTimeoutMs, progress);
+  const to = blueGreen ? (await wait(() => short.prepareBlueGreen({ to: input.to }))).staging : input.to;
+  const plan = await wait(() =>
+    short.planCatalogMigration({
+      from: input.from,
+      to,
+      tables: input.tables,
+      exclude: input.exclude,
+      incremental: input.incremental,
+      record: tracked ? { strategy: blueGreen ? 'blue-green' : 'direct' } : undefined,
+    }),
+  );
   const queue = [...plan];
+  /** A table gave up on a catalog: the others are not started (each would wait as long again). */
+  let gaveUp = false;
+  let notStarted = 0;
   const done: MigratedTable[] = [];
   const failures: { tableId: string; name: string; type: string; message: string }[] = [];
   const parent = workflowInfo().workflowId;
   const lanes = Array.from({ length: Math.max(1, Math.min(input.parallelism, queue.length)) }, async () => {
     for (let t = queue.shift(); t; t = queue.shift()) {
+      if (gaveUp) {
+        notStarted++;
+        continue;
+      }
       const child = executeChild(migrateCatalogTableWorkflow, {
         workflowId: `${parent}/${t.tableId}`,
         args: [
@@ -121,6 +189,9 @@ export async function catalogMigrateWorkflow(input: CatalogMigrateInput): Promis
             batchSize: input.batchSize,
             logDiff: input.logDiff,
             logFrom: t.targetLastVersion === null ? 0 : t.targetLastVersion + 1,
+            ...(bounded && input.catalogTimeoutMs !== undefined
+              ? { catalogTimeoutMs: input.catalogTimeoutMs }
+              : {}),
           },
         ],
       });
@@ -132,6 +203,7 @@ export async function catalogMigrateWorkflow(input: CatalogMigrateInput): Promis
         done.push(await child);
       } catch (e) {
         if (isCancellation(e)) throw e;
+        if (bounded && isCatalogGiveUp(e)) gaveUp = true;
         failures.push({ tableId: t.tableId, name: t.name, ...rootFailure(e) });
       }
     }
@@ -142,24 +214,37 @@ export async function catalogMigrateWorkflow(input: CatalogMigrateInput): Promis
   done.sort(byName);
   if (failures.length > 0) {
     failures.sort(byName);
-    const message = failures.map((f) => f.message).join('; ');
-    await short.finishCatalogMigration({
-      to,
-      status: 'failed',
-      failedTables: failures.filter((f) => f.type === 'ValidationFailed').map((f) => f.tableId),
-      error: message.slice(0, MAX_ERROR),
-    });
+    const message =
+      failures.map((f) => f.message).join('; ') +
+      (notStarted > 0 ? `; ${notStarted} more table(s) not started` : '');
+    const finish = (): Promise<void> =>
+      short.finishCatalogMigration({
+        to,
+        status: 'failed',
+        failedTables: failures.filter((f) => f.type === 'ValidationFailed').map((f) => f.tableId),
+        error: message.slice(0, MAX_ERROR),
+      });
+    // After a give-up the target may be the catalog that is gone: one attempt, and its failure
+    // never hides the migration's (the target then stays `loading`: not switched either).
+    const marked = gaveUp
+      ? await wait(finish, 0).then(
+          () => true,
+          () => false,
+        )
+      : (await finish(), true);
+    const where = blueGreen ? 'the live catalog is unchanged; the staging area is' : 'the target is';
+    const first = failures.find((f) => isCatalogType(f.type)) ?? failures[0];
     throw ApplicationFailure.create({
-      type: failures[0].type,
-      message: `${message} (${blueGreen ? 'the live catalog is unchanged; the staging area is' : 'the target is'} marked as not switched)`,
+      type: gaveUp ? first.type : failures[0].type,
+      message: `${message} (${where} ${marked ? 'marked as not switched' : 'not switched; a re-run resumes'})`,
       nonRetryable: true,
     });
   }
   if (!blueGreen) {
     if (!tracked) return { tables: done };
-    await short.finishCatalogMigration({ to, status: 'switched' });
+    await wait(() => short.finishCatalogMigration({ to, status: 'switched' }));
     return { tables: done, strategy: 'direct', switched: true };
   }
-  await short.switchCatalog({ to: input.to });
+  await wait(() => short.switchCatalog({ to: input.to }));
   return { tables: done, strategy: 'blue-green', switched: true };
 }

@@ -16,12 +16,14 @@ import { blueGreenUrls, cleanupOld } from '../../catalog/migrate/blue-green';
 import { dryRun, type DryRunTable } from '../../catalog/migrate/plan';
 import { preflightMigration } from '../../catalog/migrate/preflight';
 import { describeMigration, type MigrationState } from '../../catalog/migrate/state';
-import { DeltaSqlError } from '../../common/errors';
+import { DeltaSqlError, isDeltaSqlError } from '../../common/errors';
 import { readEnv } from '../../common/config';
 import { keepPasswordLocally } from '../../common/credentials';
 import { catalogMigrateWorkflow, type CatalogMigrateResult } from '../../workflows/catalog-migrate';
 import { unwrapFailure } from '../import-client';
+import { catalogRole, pollMigrationWait } from '../migrate-wait';
 import { parseOptions, printJson, runAction } from '../output';
+import { parseDuration } from '../sync-client';
 import { openTemporal } from '../temporal';
 import { registerCompare } from './catalog-compare';
 
@@ -47,6 +49,7 @@ const OptionsSchema = z.object({
   incremental: z.boolean().default(false),
   parallelism: z.coerce.number().int().positive().max(64).default(4),
   batchSize: z.coerce.number().int().positive().default(20_000),
+  catalogTimeout: z.string().default('2m'),
   format: z.enum(['human', 'json']).default('human'),
 });
 type Options = z.infer<typeof OptionsSchema>;
@@ -85,6 +88,11 @@ async function runMigration(o: Options & { from: string }, json: boolean): Promi
     keepPasswordLocally(bg.staging);
     keepPasswordLocally(bg.old);
   }
+  const catalogTimeoutMs = parseDuration('--catalog-timeout', o.catalogTimeout, 1000);
+  const roles = [
+    { role: 'source', url: o.from },
+    { role: 'target', url: o.to },
+  ];
   const id = createHash('sha256').update(`${from}\n${to}`).digest('hex').slice(0, 16);
   const session = await openTemporal(env, say);
   try {
@@ -102,6 +110,7 @@ async function runMigration(o: Options & { from: string }, json: boolean): Promi
           batchSize: o.batchSize,
           strategy: o.strategy,
           logDiff: o.logDiff,
+          catalogTimeoutMs,
         },
       ],
       // A rerun after a crash attaches to the running migration instead of starting another.
@@ -110,10 +119,22 @@ async function runMigration(o: Options & { from: string }, json: boolean): Promi
     });
     say(`Started catalog migration ${handle.workflowId}`);
     return await session.withWorker(async () => {
+      const stopPolling = pollMigrationWait(session.client, handle.workflowId, roles, !json);
       try {
         return await handle.result();
       } catch (e) {
-        throw unwrapFailure(e);
+        const err = unwrapFailure(e);
+        // Name the lost catalog by its role: `source catalog postgresql://u:***@h/db: gave up after 2m: …`.
+        if (isDeltaSqlError(err) && err.type === 'CatalogUnavailable') {
+          const r = catalogRole(err.message, roles);
+          if (r)
+            throw new DeltaSqlError(err.type, `${r.role} catalog ${r.display}: ${err.message}`, {
+              cause: err,
+            });
+        }
+        throw err;
+      } finally {
+        await stopPolling();
       }
     });
   } finally {
@@ -143,6 +164,10 @@ export function register(program: Command): void {
     .option('--incremental', 'copy only versions newer than the target holds; refuses a diverged target')
     .option('--parallelism <n>', 'tables copied at once (default 4)')
     .option('--batch-size <n>', 'actions per target transaction (whole versions; default 20000)')
+    .option(
+      '--catalog-timeout <duration>',
+      'how long a source or target catalog that goes away is waited for before the migration fails (default 2m)',
+    )
     .option('--format <fmt>', 'human | json')
     .action(async (raw: Record<string, unknown>) => {
       const json = raw.format === 'json';
