@@ -14,7 +14,8 @@
  *    DQ001 and rolls back; the caller then takes the checked path, whose conflict rules report
  *    ProtocolChanged / MetadataChanged. Nothing else can conflict with a blind append (conflicts.ts).
  * 3. The version's rows (built by the caller for a placeholder version) are inserted with v in
- *    their version columns and source file; older rows of the same file identities are closed at v.
+ *    their version columns and source file; older rows of the same file identities (if any) are
+ *    closed at v. Statements with nothing to do are skipped: the row lock is held meanwhile.
  * The (table_id, version) primary key still rejects any duplicate.
  */
 import { COLUMNS } from './rows';
@@ -57,8 +58,10 @@ BEGIN
      OR EXISTS (SELECT 1 FROM {T:dl_metadata_updates} WHERE table_id = p_table AND version > p_read AND version < v) THEN
     RAISE EXCEPTION 'a concurrent commit changed the protocol or metaData' USING ERRCODE = '${REBASE_NEEDS_CHECKS}';
   END IF;
-  UPDATE {T:dl_add_files} AS t SET removed_version = v FROM unnest(p_paths, p_dvs) AS u(p, d)
-   WHERE t.table_id = p_table AND t.path = u.p AND t.dv_id = u.d AND t.removed_version IS NULL;
+  IF cardinality(p_paths) > 0 THEN
+    UPDATE {T:dl_add_files} AS t SET removed_version = v FROM unnest(p_paths, p_dvs) AS u(p, d)
+     WHERE t.table_id = p_table AND t.path = u.p AND t.dv_id = u.d AND t.removed_version IS NULL;
+  END IF;
   ${BLIND_APPEND_TABLES.map(insert).join('\n  ')}
   RETURN v;
 END`;
@@ -70,7 +73,7 @@ END`;
 }
 
 /** The call of the function for `step`: text and values. */
-export function appendNextCall(step: NextVersionAppend): { text: string; values: unknown[] } {
+export function appendNextCall(step: NextVersionAppend): { name: string; text: string; values: unknown[] } {
   const rows: Record<string, Record<string, SqlValue>[]> = {};
   for (const ins of step.inserts) {
     if (!(BLIND_APPEND_TABLES as readonly string[]).includes(ins.table))
@@ -78,6 +81,8 @@ export function appendNextCall(step: NextVersionAppend): { text: string; values:
     rows[ins.table] = ins.rows.map((r) => Object.fromEntries(ins.columns.map((c, k) => [c, r[k]] as const)));
   }
   return {
+    // A named statement: parsed and planned once per connection, like the function itself.
+    name: 'deltasql_append_next',
     text: `SELECT ${FUNCTION_NAME}($1, $2, $3, $4::jsonb, $5::text[], $6::text[]) AS v`,
     values: [
       step.tableId,
