@@ -149,3 +149,27 @@ test('a catalog cut mid-export fails it within --catalog-timeout (exit 1, Catalo
   }
   expect(logListing(clean)).toContain('_last_checkpoint');
 }, 150_000);
+
+test('a misconfigured catalog (unknown database) fails the export at once: exit 1, CatalogMisconfigured, no waiting line', async () => {
+  const u = new URL(stripPassword(directCatalog(SCHEMA)));
+  u.pathname = '/deltasql_no_such_db';
+  // With 10 minutes to wait, only a failure without waiting ends within the test's timeout.
+  const r = await suite.h.withWorker(() =>
+    runCli([
+      'export',
+      '--catalog',
+      u.href,
+      '--table',
+      'exp',
+      '--to',
+      path.join(suite.tmp, 'nodb'),
+      '--catalog-timeout',
+      '10m',
+    ]),
+  );
+  expect(r.code).toBe(1);
+  expect(waitingLines(r.stderr)).toEqual([]);
+  expect(lastLine(r.stderr)).toMatch(
+    /^error: CatalogMisconfigured: cannot connect to catalog .*deltasql_no_such_db.*does not exist/,
+  );
+}, 60_000);

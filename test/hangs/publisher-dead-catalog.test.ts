@@ -177,3 +177,27 @@ test('catalog lost past the bound: the publisher FAILS with CatalogUnavailable, 
     await b.handle.terminate('test over');
   });
 }, 90_000);
+
+test('a misconfigured catalog (unknown database) fails the publisher at once with CatalogMisconfigured, never waited for', async () => {
+  await withRelay(async (relay) => {
+    const u = new URL(relayedCatalog(relay, SCHEMA));
+    u.pathname = '/deltasql_no_such_db';
+    // With 10 minutes to wait, only a failure without waiting ends within the test's timeout.
+    const publisher = new PublisherClient(
+      { address: suite.h.env.TEMPORAL_ADDRESS ?? '', taskQueue: suite.h.taskQueue },
+      u.href,
+      { catalogTimeoutMs: 600_000 },
+    );
+    publishers.push(publisher);
+    await publisher.notify('anything');
+    const handle = suite.h.client.workflow.getHandle(publisherWorkflowId(u.href, 'anything'));
+    const failure = await handle.result().then(
+      () => null,
+      (e: unknown) => unwrapFailure(e),
+    );
+    expect(failure).toBeInstanceOf(DeltaSqlError);
+    expect((failure as DeltaSqlError).type).toBe('CatalogMisconfigured');
+    expect((await handle.query(publisherStatusQuery)).catalogWait ?? null).toBeNull();
+    expect((await handle.describe()).status.name).toBe('FAILED');
+  });
+}, 60_000);
