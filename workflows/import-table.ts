@@ -16,6 +16,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -46,6 +47,15 @@ type Activities = ReturnType<typeof createActivities>;
 
 const short = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: ACTIVITY_RETRY });
 const shortBounded = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: CATALOG_BOUNDED_RETRY });
+/**
+ * planImport and finishRun as local activities (patch `import-local-steps`): two short catalog
+ * calls that need no task queue round trip of their own; for a small checkpoint-only import those
+ * round trips cost about as much as the work (issue 21). Same retry policy as the bounded ones.
+ */
+const localBounded = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: CATALOG_BOUNDED_RETRY,
+});
 const DEFAULT_HEARTBEAT_TIMEOUT = '60s';
 /** One catalog connection attempt (connect timeout is 10 s) and the longest pause between attempts. */
 const CATALOG_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -116,6 +126,7 @@ export async function importTableWorkflow(input: ImportInput, carry?: ImportCarr
       bounded = true;
       long = proxyActivities<Activities>({ ...longOptions, retry: CATALOG_BOUNDED_RETRY });
       acts = shortBounded;
+      if (patched('import-local-steps')) acts = localBounded;
     }
     const plan =
       carry?.plan ??

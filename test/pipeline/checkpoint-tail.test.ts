@@ -1,6 +1,7 @@
 /**
  * A checkpoint-only import whose tail after the checkpoint is short loads the checkpoint and the
- * tail in one activity (`loadCheckpointAndTail`, patch `checkpoint-with-tail`, issue 21), on the
+ * tail in one activity (`loadCheckpointAndTail`, patch `checkpoint-with-tail`, issue 21), and
+ * planImport / finishRun run as local activities (patch `import-local-steps`), on the
  * real Temporal dev server into SQLite and PostgreSQL: the same rows as the log at every imported
  * version, and the history replays.
  */
@@ -34,6 +35,22 @@ function scheduled(history: temporal.api.history.v1.IHistory): string[] {
   });
 }
 
+/** Activity types run as local activities (their history markers), in order. */
+function local(history: temporal.api.history.v1.IHistory): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName !== 'core_local_activity') return [];
+    const data = m.details?.data?.payloads?.[0]?.data;
+    if (!data) return [];
+    const parsed: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
+    const type =
+      typeof parsed === 'object' && parsed !== null
+        ? (parsed as Record<string, unknown>).activity_type
+        : null;
+    return typeof type === 'string' ? [type] : [];
+  });
+}
+
 async function table(name: string, versions: number, checkpointInterval: number): Promise<string> {
   const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
   await generateTable({
@@ -61,13 +78,8 @@ describe.each([
     expect([r.startVersion, r.targetVersion, r.versionsImported]).toEqual([30, 44, 15]);
     expect(r.validation?.passed).toBe(true);
     const history = await suite.h.client.workflow.getHandle(r.workflowId).fetchHistory();
-    expect(scheduled(history)).toEqual([
-      'checkCatalog',
-      'planImport',
-      'loadCheckpointAndTail',
-      'validateImport',
-      'finishRun',
-    ]);
+    expect(scheduled(history)).toEqual(['checkCatalog', 'loadCheckpointAndTail', 'validateImport']);
+    expect(local(history)).toEqual(['planImport', 'finishRun']);
     const store = await open(catalogUrl('tail'));
     const row = await store.findTable(name);
     expect([row?.baselineVersion, row?.firstVersion, row?.lastVersion]).toEqual([30, 30, 44]);
@@ -83,9 +95,11 @@ test('a tail longer than one range (100 versions) keeps loadCheckpoint and impor
   const cat = `sqlite:///${path.join(tmp, 'long.db')}`;
   const r = await runImport(suite.h, importInput(dir, cat, { mode: 'checkpoint-only', name: 'long' }));
   expect([r.startVersion, r.targetVersion, r.versionsImported]).toEqual([150, 259, 110]);
-  const acts = scheduled(await suite.h.client.workflow.getHandle(r.workflowId).fetchHistory());
+  const history = await suite.h.client.workflow.getHandle(r.workflowId).fetchHistory();
+  const acts = scheduled(history);
   expect(acts).not.toContain('loadCheckpointAndTail');
-  expect(acts.slice(0, 4)).toEqual(['checkCatalog', 'planImport', 'loadCheckpoint', 'importRange']);
+  expect(acts.slice(0, 3)).toEqual(['checkCatalog', 'loadCheckpoint', 'importRange']);
+  expect(local(history)).toEqual(['planImport', 'finishRun']);
   const store = await open(cat);
   const row = await store.findTable('long');
   expect(await expectParityAtEveryVersion(store, row!.tableId, dir)).toBe(110);
