@@ -4,14 +4,20 @@
  * of a large table (1M files in full mode, 100k in quick mode), side by side with delta-rs opening
  * the same table and listing its files (`DeltaTable(path, version=v).file_uris()`, timed inside
  * python). Sides are interleaved A B A B (bench/interleave.ts); every run checks that both sides
- * list the same number of files. Also: requests per second with 8 concurrent clients, and the
- * server process's RSS while it streams the large table's answer.
+ * list the same number of files. Each A run times three servers over the same catalog, k requests
+ * each: `uncached` (memory cache and kept answers off: SQL and signing on every request), `stored`
+ * (memory cache off, answers kept on disk and re-signed per response; its very first request per
+ * case builds the file and is reported apart) and, on the small table, `cached` (the default
+ * server: whole answers re-used from memory). Also: requests per second with 8 concurrent
+ * clients, and the process's RSS while the large table's answer streams uncached.
  *
  * The server runs in this process over the bench PostgreSQL catalog; tables are imported through
  * the catalog writer (the same calls the import activities make) once and reused.
  */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { openCatalog } from '../catalog/open';
@@ -22,7 +28,7 @@ import { parseShares, sha256Hex } from '../sharing/config';
 import { buildSharingServer } from '../sharing/server';
 import type { TableShape } from './config';
 import { ensureDataset, type Dataset } from './datasets';
-import { interleave, describeRatio, type InterleavedResult } from './interleave';
+import { interleave, type InterleavedResult } from './interleave';
 import { median, round } from './measure';
 import { withSchema } from './pg-admin';
 
@@ -73,14 +79,29 @@ const LARGE: Record<'quick' | 'full', TableShape> = {
   },
 };
 
+interface SideFigures {
+  p50: number;
+  p95: number;
+  /** delta-rs seconds / this side's, per timed pair: median (min–max). */
+  speedup: string;
+  speedupMedian: number;
+}
+
 export interface CaseResult {
   table: string;
   version: number;
   numFiles: number;
   /** Warm server, answers re-used from the response cache (null where the answer is too large for it). */
-  cached: { p50: number; p95: number; speedup: string } | null;
-  /** The same server with the response cache off: every request reads SQL and signs every URL. */
-  uncached: { p50: number; p95: number; speedup: string };
+  cached: SideFigures | null;
+  /**
+   * Memory cache off, kept answers on disk (sharing/answer-store.ts): the answer is read back from
+   * its file and re-signed (one slot per line). The warm-up pair's first request builds the file.
+   */
+  stored: SideFigures;
+  /** Seconds of the request that built the kept answer (a cold answer plus writing the file). */
+  storedBuildSeconds: number;
+  /** Memory cache and kept answers off: every request reads SQL and signs every URL. */
+  uncached: SideFigures;
   deltaRsP50: number;
   deltaRsP95: number;
   interleaved: InterleavedResult;
@@ -93,6 +114,8 @@ export interface SharingResult {
   rpsRuns: number[];
   requestsPerSecond8ClientsUncached: number;
   rpsRunsUncached: number[];
+  requestsPerSecond8ClientsStored: number;
+  rpsRunsStored: number[];
   largeTablePeakRssMB: number;
   note: string;
 }
@@ -158,12 +181,16 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
     '    shares: [bench]',
   ].join('\n');
   const shares = parseShares(yaml);
+  // Kept answers start empty: the first stored request of each case (in its warm-up pair) builds one.
+  const answerDir = path.join(o.dataRoot, `sharing-answers-${mode}`);
+  fs.rmSync(answerDir, { recursive: true, force: true });
   const servers = {
     cached: await buildSharingServer({ store, shares, basePath: '/ds' }),
+    stored: await buildSharingServer({ store, shares, basePath: '/ds', responseCacheBytes: 0, answerDir }),
     uncached: await buildSharingServer({ store, shares, basePath: '/ds', responseCacheBytes: 0 }),
   };
-  const ports = { cached: 0, uncached: 0 };
-  for (const k of ['cached', 'uncached'] as const) {
+  const ports = { cached: 0, stored: 0, uncached: 0 };
+  for (const k of ['cached', 'stored', 'uncached'] as const) {
     await servers[k].listen({ host: '127.0.0.1', port: 0 });
     const addr = servers[k].server.address();
     ports[k] = typeof addr === 'object' && addr ? addr.port : 0;
@@ -241,34 +268,38 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
     ];
     for (const [name, ds, version, k, withCache] of plan) {
       o.log(`   ${name} table at version ${version} (${k} requests / opens per run)`);
-      const cachedTimes: number[] = [];
-      const uncachedTimes: number[] = [];
-      const uncachedMedians: number[] = [];
+      const times = { cached: [] as number[], stored: [] as number[], uncached: [] as number[] };
+      const medians = { cached: [] as number[], stored: [] as number[], uncached: [] as number[] };
       const deltaRs: number[] = [];
+      let storedBuildSeconds = -1;
       let expected = -1;
       const check = (files: number, who: string): void => {
         if (expected >= 0 && files !== expected)
           throw new Error(`${who} listed ${files} files of ${name}@${version}, the other side ${expected}`);
         expected = files;
       };
-      const requests = async (server: keyof typeof servers, into: number[]): Promise<number> => {
+      const requests = async (server: keyof typeof servers): Promise<number> => {
         const xs: number[] = [];
         for (let i = 0; i < k; i++) {
           const q = await query(name, version, server);
           check(q.files, `sharing (${server})`);
-          xs.push(q.s);
+          if (server === 'stored' && storedBuildSeconds < 0) storedBuildSeconds = q.s;
+          else xs.push(q.s);
         }
-        into.push(...xs);
-        return median(xs);
+        if (xs.length === 0) xs.push(storedBuildSeconds); // k = 1: the warm-up run only built it
+        times[server].push(...xs);
+        const m = median(xs);
+        medians[server].push(m);
+        return m;
       };
       const result = await interleave({
         log: o.log,
         a: {
-          name: withCache ? 'sharing (cached)' : 'sharing (uncached)',
+          name: withCache ? 'sharing (uncached, stored, cached)' : 'sharing (uncached, stored)',
           run: async () => {
-            const m = await requests('uncached', uncachedTimes);
-            uncachedMedians.push(m);
-            return withCache ? requests('cached', cachedTimes) : m;
+            await requests('uncached');
+            const m = await requests('stored');
+            return withCache ? requests('cached') : m;
           },
         },
         b: {
@@ -289,28 +320,37 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
         },
       });
       // Warm-up runs are in the arrays too; percentiles are over the timed runs only.
-      const timed = (xs: number[]): number[] => xs.slice(k);
-      const stats = (xs: number[]) => ({ p50: round(percentile(xs, 50)), p95: round(percentile(xs, 95)) });
-      // delta-rs / uncached per timed pair (the uncached requests ran in the same A run).
-      const uncachedSpeedups = result.pairs.map((p, i) => p.bSeconds / uncachedMedians[i + 1]);
-      const uncached = {
-        ...stats(timed(uncachedTimes)),
-        speedup: `${round(median(uncachedSpeedups))} (${round(Math.min(...uncachedSpeedups))}–${round(Math.max(...uncachedSpeedups))})`,
+      const pairs = result.pairs.length;
+      const timed = (xs: number[]): number[] => xs.slice(xs.length - pairs * k);
+      const side = (server: keyof typeof servers): SideFigures => {
+        // delta-rs / this side per timed pair (this side's requests ran in the same A run).
+        const sp = result.pairs.map(
+          (p, i) => p.bSeconds / medians[server][medians[server].length - pairs + i],
+        );
+        const xs = timed(times[server]);
+        return {
+          p50: round(percentile(xs, 50)),
+          p95: round(percentile(xs, 95)),
+          speedup: `${round(median(sp))} (${round(Math.min(...sp))}–${round(Math.max(...sp))})`,
+          speedupMedian: round(median(sp)),
+        };
       };
+      const uncached = side('uncached');
+      const stored = side('stored');
       cases.push({
         table: name,
         version,
         numFiles: expected,
-        cached: withCache
-          ? { ...stats(timed(cachedTimes)), speedup: describeRatio(result, 'speedup') }
-          : null,
+        cached: withCache ? side('cached') : null,
+        stored,
+        storedBuildSeconds: round(storedBuildSeconds),
         uncached,
         deltaRsP50: round(percentile(timed(deltaRs), 50)),
         deltaRsP95: round(percentile(timed(deltaRs), 95)),
         interleaved: result,
       });
       o.log(
-        `   -> ${expected} files, delta-rs / sharing: cached ${withCache ? describeRatio(result, 'speedup') : '-'}, uncached ${uncached.speedup}`,
+        `   -> ${expected} files, delta-rs / sharing: cached ${cases[cases.length - 1].cached?.speedup ?? '-'}, stored ${stored.speedup} (built in ${round(storedBuildSeconds)} s), uncached ${uncached.speedup}`,
       );
     }
 
@@ -335,6 +375,7 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
       return runs;
     };
     const rpsRuns = await rps('cached');
+    const rpsRunsStored = await rps('stored');
     const rpsRunsUncached = await rps('uncached');
 
     // RSS while the large table's latest answer streams (the answer is counted, not kept).
@@ -352,12 +393,15 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
       rpsRuns,
       requestsPerSecond8ClientsUncached: median(rpsRunsUncached),
       rpsRunsUncached,
+      requestsPerSecond8ClientsStored: median(rpsRunsStored),
+      rpsRunsStored,
       largeTablePeakRssMB: Math.round(peak / 2 ** 20),
       note: 'servers and clients in one Node process (node:http client); a warm server against a cold delta-rs open; shared 2-core machine under load',
     };
   } finally {
     agent.destroy();
     await servers.cached.close();
+    await servers.stored.close();
     await servers.uncached.close();
     await store.close();
   }
