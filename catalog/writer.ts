@@ -44,15 +44,17 @@ export async function writeRows(
   tableId: string,
   { rows, touches, pathMismatches, spellingChecks }: DrainedBuffer,
 ): Promise<PathMismatches> {
+  const mismatches = noPathMismatches();
+  mergePathMismatches(mismatches, pathMismatches);
+  // Before the closes: the row a remove is about to close is still open, so the lookup can use
+  // the open-identity index (partial on SQLite and PostgreSQL, where closed rows are not in it).
+  await spelledOtherwise(tx, tableId, spellingChecks, mismatches);
   for (const [table, list] of touches) {
     if (list.length > 0) {
       const v = VALIDITY[table];
       await tx.closeValidity(table, v.keyCols, v.endCol, tableId, list);
     }
   }
-  const mismatches = noPathMismatches();
-  mergePathMismatches(mismatches, pathMismatches);
-  await spelledOtherwise(tx, tableId, spellingChecks, mismatches);
   for (const [table, list] of rows) {
     if (list.length > 0) await tx.bulkInsert(table, COLUMNS[table], list);
   }
@@ -63,9 +65,13 @@ export async function writeRows(
 const SPELLING_CHECK_CHUNK = 200;
 
 /**
- * Which removes of `checks` (several spellings, add not in the buffer) just closed a row whose
- * stored path is another spelling: one indexed lookup per chunk, and only for such removes, which
- * plain relative paths (the common case) never are.
+ * Which removes of `checks` (several spellings, add not in the buffer) are about to close an open
+ * row whose stored path is another spelling: one lookup per chunk on the open-identity index
+ * (`dl_add_files_open_identity`), asked before the batch's closes, and only for such removes, which
+ * plain relative paths (the common case) never are. Each identity is checked once per buffer
+ * (rows.ts), and its closes run at the remove's version, so an open row found here is the one the
+ * remove closes. (Asked after the closes, the lookup was of closed rows, which that index does not
+ * hold on SQLite and PostgreSQL: each chunk scanned every row of the table, issue 21.)
  */
 async function spelledOtherwise(
   tx: SqlDriver,
@@ -77,16 +83,13 @@ async function spelledOtherwise(
     const part = checks.slice(i, i + SPELLING_CHECK_CHUNK);
     const paths = [...new Set(part.flatMap((c) => c.spellings.filter((p) => p !== c.path)))];
     if (paths.length === 0) continue;
-    const versions = part.map((c) => c.version);
     const rows = await tx.query(
-      `SELECT path, dv_id, removed_version FROM {T:dl_add_files} WHERE table_id = ? AND removed_version >= ? AND removed_version <= ? AND path IN (${paths.map(() => '?').join(', ')})`,
-      [tableId, Math.min(...versions), Math.max(...versions), ...paths],
+      `SELECT path, dv_id FROM {T:dl_add_files} WHERE table_id = ? AND removed_version IS NULL AND path IN (${paths.map(() => '?').join(', ')})`,
+      [tableId, ...paths],
     );
-    const closed = new Set(
-      rows.map((r) => `${Number(r.removed_version)}\u0000${String(r.dv_id)}\u0000${String(r.path)}`),
-    );
+    const open = new Set(rows.map((r) => `${String(r.dv_id)}\u0000${String(r.path)}`));
     for (const c of part) {
-      const hit = c.spellings.find((p) => p !== c.path && closed.has(`${c.version}\u0000${c.dv}\u0000${p}`));
+      const hit = c.spellings.find((p) => p !== c.path && open.has(`${c.dv}\u0000${p}`));
       if (hit !== undefined) addPathMismatch(into, c.path, hit);
     }
   }
