@@ -1,9 +1,14 @@
 /**
  * `deltasql serve --catalog URL --shares shares.yaml [--host 127.0.0.1] [--port 8080]
- * [--base-path /delta-sharing] [--url-ttl 900] [--response-cache-mb 256]`: a Delta Sharing server over the catalog
+ * [--base-path /delta-sharing] [--url-ttl 900] [--response-cache-mb 256] [--answer-dir DIR
+ * [--answer-dir-mb 4096]] [--secret-file F]`: a Delta Sharing server over the catalog
  * (sharing/server.ts). Runs until SIGINT/SIGTERM; access log lines go to stderr as JSON.
+ * `--answer-dir` keeps parquet-format answers on disk (sharing/answer-store.ts); they are re-used
+ * after a restart only with the same `--secret-file` (32 bytes or more, e.g. `head -c 32 /dev/urandom`).
  */
+import * as fs from 'node:fs';
 import type { Command } from 'commander';
+import { DeltaSqlError } from '../../common/errors';
 import { openCatalog } from '../../catalog/open';
 import { loadShares } from '../../sharing/config';
 import { buildSharingServer } from '../../sharing/server';
@@ -17,6 +22,16 @@ interface ServeOptions {
   basePath: string;
   urlTtl: number;
   responseCacheMb: number;
+  answerDir?: string;
+  answerDirMb: number;
+  secretFile?: string;
+}
+
+function readSecret(file: string): Buffer {
+  const b = fs.readFileSync(file);
+  if (b.length < 32)
+    throw new DeltaSqlError('InvalidArgument', `--secret-file ${file} holds fewer than 32 bytes`);
+  return b;
 }
 
 export function register(program: Command): void {
@@ -35,6 +50,14 @@ export function register(program: Command): void {
       parseNonNegativeInt('--response-cache-mb'),
       256,
     )
+    .option('--answer-dir <dir>', 'keep parquet-format query answers in this directory and re-sign them')
+    .option(
+      '--answer-dir-mb <n>',
+      'disk budget of --answer-dir',
+      parseNonNegativeInt('--answer-dir-mb'),
+      4096,
+    )
+    .option('--secret-file <file>', 'key for signed URLs and page tokens (default: random per process)')
     .action((opts: ServeOptions) =>
       runAction(false, async () => {
         const shares = loadShares(opts.shares);
@@ -45,6 +68,9 @@ export function register(program: Command): void {
           basePath: opts.basePath,
           urlTtlSeconds: opts.urlTtl,
           responseCacheBytes: opts.responseCacheMb * 2 ** 20,
+          answerDir: opts.answerDir,
+          answerDirBytes: opts.answerDirMb * 2 ** 20,
+          secret: opts.secretFile === undefined ? undefined : readSecret(opts.secretFile),
           accessLog: (e) =>
             process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n'),
         });
