@@ -231,7 +231,7 @@ export async function catalogMigrateWorkflow(input: CatalogMigrateInput): Promis
           () => true,
           () => false,
         )
-      : (await finish(), true);
+      : (await wait(finish), true);
     const where = blueGreen ? 'the live catalog is unchanged; the staging area is' : 'the target is';
     const first = failures.find((f) => isCatalogType(f.type)) ?? failures[0];
     throw ApplicationFailure.create({
