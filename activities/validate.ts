@@ -3,9 +3,11 @@
  * through the same diff engine as `deltasql diff` (parity/diff-engine.ts).
  *
  * Memory: when the files valid at the version carry more text than `rangeBytes` (paths, stats and
- * partition values, counted in SQL, plus a per-file overhead), the file sets are compared one
- * path range at a time (parity/partitioned-diff.ts), each range small enough to hold on both
- * sides; the log is then replayed once per range. Smaller tables take the one-pass path.
+ * partition values, counted in SQL, plus a per-file overhead), the file sets are compared by path
+ * ranges with stats digested (parity/partitioned-diff.ts): the log is replayed once per group of
+ * ranges whose compact form fits the budget (once, for 150k wide files), and the catalog is read
+ * one range at a time, each range's full rows a quarter of the budget. Smaller tables take the
+ * whole-snapshot path as before.
  */
 import { z } from 'zod';
 import { filesInPathRange, fileVolumeAt, pathBounds } from '../catalog/file-ranges';
@@ -15,15 +17,22 @@ import { DeltaSqlError } from '../common/errors';
 import { logger } from '../common/logger';
 import type { DeltaTable } from '../delta/table';
 import { type DiffReport, diffSnapshots } from '../parity/diff-engine';
-import { diffInPathRanges, rangesFromBounds } from '../parity/partitioned-diff';
+import { diffInPathRanges, groupRanges, rangesFromBounds } from '../parity/partitioned-diff';
 import type { ValidationResult } from '../workflows/types';
 
 /** How many differing files the validation report names (all are counted). */
 const LISTED_FILES = 20;
-/** Text of the files one range may hold per side (the JS objects cost about this much again). */
+/**
+ * What validation may hold per side: the whole-snapshot path when the files' full text fits, else
+ * log groups whose compact form fits, read against catalog ranges whose full rows fit.
+ */
 export const DEFAULT_RANGE_BYTES = 128 * 1024 * 1024;
 /** What a file costs held in memory beyond its text (objects, numbers, keys), roughly. */
 const PER_FILE_BYTES = 400;
+/** A digested stats string (parity/partitioned-diff.ts statsDigest). */
+const DIGEST_BYTES = 33;
+/** A catalog range's full rows are read in pieces this much smaller than the budget. */
+const CATALOG_RANGE_SHARE = 4;
 
 /** `DELTASQL_VALIDATE_RANGE_BYTES` (worker side) overrides DEFAULT_RANGE_BYTES. */
 function envRangeBytes(): number | undefined {
@@ -42,10 +51,15 @@ function envRangeBytes(): number | undefined {
 export interface ValidateOptions {
   /** See DEFAULT_RANGE_BYTES; tests lower it to take the range path on a small table. */
   rangeBytes?: number;
+  /** How many times the log is replayed on the range path (default: as the budget allows); tests. */
+  groups?: number;
 }
 
 /** How the last validation compared files (for tests and the bench): ranges used, 1 = whole. */
 export interface ValidationPlan {
+  /** Log replays (1 on the whole-snapshot path). */
+  groups: number;
+  /** Catalog range reads (1 on the whole-snapshot path). */
   ranges: number;
   files: number;
   textBytes: number;
@@ -64,15 +78,19 @@ async function compare(
   if (store instanceof SqlCatalogStore) {
     const db = store.driver;
     const vol = await fileVolumeAt(db, tableId, version);
-    const estimate = vol.textBytes + vol.files * PER_FILE_BYTES;
+    const textBytes = vol.pathBytes + vol.statsBytes + vol.partitionValueBytes;
+    const full = textBytes + vol.files * PER_FILE_BYTES;
     const budget = opts.rangeBytes ?? envRangeBytes() ?? DEFAULT_RANGE_BYTES;
-    if (estimate > budget && vol.files > 1) {
-      const wanted = Math.ceil(estimate / budget);
-      const bounds = await pathBounds(db, tableId, version, Math.max(1, Math.ceil(vol.files / wanted)));
-      const ranges = rangesFromBounds(bounds);
-      plan({ ranges: ranges.length, files: vol.files, textBytes: vol.textBytes });
+    if (full > budget && vol.files > 1) {
+      const compact = vol.pathBytes + vol.partitionValueBytes + vol.files * (PER_FILE_BYTES + DIGEST_BYTES);
+      const groupCount = opts.groups ?? Math.ceil(compact / budget);
+      const rangeCount = Math.max(groupCount, Math.ceil((full * CATALOG_RANGE_SHARE) / budget));
+      const bounds = await pathBounds(db, tableId, version, Math.max(1, Math.ceil(vol.files / rangeCount)));
+      const groups = groupRanges(rangesFromBounds(bounds), groupCount);
+      const ranges = bounds.length + 1;
+      plan({ groups: groups.length, ranges, files: vol.files, textBytes });
       logger.info(
-        { files: vol.files, textMiB: Math.round(vol.textBytes / 2 ** 20), ranges: ranges.length },
+        { files: vol.files, textMiB: Math.round(textBytes / 2 ** 20), groups: groups.length, ranges },
         'validation: file sets compared by path ranges',
       );
       heartbeat();
@@ -82,13 +100,13 @@ async function compare(
         table,
         version,
         catalogHead,
-        ranges,
+        groups,
         catalogFiles: (r) => filesInPathRange(db, tableId, version, r.lo, r.hi, where),
         opts: diffOpts,
         heartbeat,
       });
     }
-    plan({ ranges: 1, files: vol.files, textBytes: vol.textBytes });
+    plan({ groups: 1, ranges: 1, files: vol.files, textBytes });
   }
   const sql = await store.snapshot(tableId, { version, includeFiles: true });
   heartbeat();

@@ -41,8 +41,10 @@ function byteLength(dialect: SqlDialect, col: string): string {
 
 export interface FileVolume {
   files: number;
-  /** Bytes of path + stats + partition values of those files: what holding them costs, roughly. */
-  textBytes: number;
+  /** Bytes of the paths, stats and partition values of those files. */
+  pathBytes: number;
+  statsBytes: number;
+  partitionValueBytes: number;
 }
 
 /** How many files are valid at V and how much text they carry (one aggregate row per scan, summed). */
@@ -54,13 +56,14 @@ export async function fileVolumeAt(db: SqlDriver, tableId: string, v: number): P
     v,
     db.dialect,
   );
-  let files = 0;
-  let textBytes = 0;
+  const out: FileVolume = { files: 0, pathBytes: 0, statsBytes: 0, partitionValueBytes: 0 };
   for (const r of await db.query(sql, params)) {
-    files += Number(r.n);
-    textBytes += Number(r.p) + Number(r.s) + Number(r.pv);
+    out.files += Number(r.n);
+    out.pathBytes += Number(r.p);
+    out.statsBytes += Number(r.s);
+    out.partitionValueBytes += Number(r.pv);
   }
-  return { files, textBytes };
+  return out;
 }
 
 /**

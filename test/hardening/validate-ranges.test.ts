@@ -1,7 +1,8 @@
 /**
  * Validation range by range (issue 14: a huge table's validation held both whole snapshots). On
  * every engine, a table is validated through the whole-snapshot path and through the path-range
- * path (forced with a tiny range budget, one file per range): both pass on a faithful catalog,
+ * path (forced with a tiny range budget, one file per catalog range; the log replayed once per
+ * range, three times, or once, stats digested): all pass on a faithful catalog,
  * and both report the same differences, by name, after the catalog is tampered with (a size, a
  * stats string, a deleted live row, a removed row reopened). The synthetic table has paths whose code-
  * unit, code-point and collation orders differ (case, accents, a non-BMP character, a space
@@ -78,12 +79,14 @@ async function validate(
   dir: string,
   tableId: string,
   rangeBytes?: number,
+  groups?: number,
 ): Promise<Validated> {
   const table = await DeltaTable.open(dir);
   const version = await table.latestVersion();
   let plan: ValidationPlan | null = null;
   const r = await validateAgainstLog(c.store, table, tableId, version, () => undefined, {
     rangeBytes,
+    groups,
     onPlan: (p) => (plan = p),
   });
   return { passed: r.passed, lines: r.lines, plan };
@@ -125,14 +128,18 @@ describe.each(ENGINES)('validation by path ranges on %s', (engine) => {
   test.each(['gen', 'unusual'] as const)('%s: both paths pass on a faithful catalog', async (name) => {
     const whole = await validate(c, dirs[name], ids[name]);
     expect(whole.plan?.ranges).toBe(1);
-    const ranged = await validate(c, dirs[name], ids[name], 1);
-    // One file per range: every boundary between two live paths is a range boundary.
-    expect(ranged.plan?.ranges).toBe(ranged.plan?.files);
-    expect(ranged.plan?.files).toBeGreaterThan(5);
     expect(whole).toMatchObject({ passed: true });
-    expect(ranged.passed).toBe(true);
-    expect(ranged.lines).toEqual(whole.lines);
-    expect(ranged.lines).toContain('  ✓ files: file sets match');
+    expect(whole.lines).toContain('  ✓ files: file sets match');
+    for (const groups of [undefined, 1, 3]) {
+      const ranged = await validate(c, dirs[name], ids[name], 1, groups);
+      // One file per catalog range: every boundary between two live paths is a range boundary;
+      // the log replayed once per file, once, or three times.
+      expect(ranged.plan?.ranges).toBe(ranged.plan?.files);
+      expect(ranged.plan?.groups).toBe(groups ?? ranged.plan?.files);
+      expect(ranged.plan?.files).toBeGreaterThan(5);
+      expect(ranged.passed).toBe(true);
+      expect(ranged.lines).toEqual(whole.lines);
+    }
   });
 
   test('the unusual table holds the expected live set (x z removed by its other spelling)', async () => {
@@ -170,8 +177,10 @@ describe.each(ENGINES)('validation by path ranges on %s', (engine) => {
       );
       const whole = await validate(c, dirs[name], id);
       const ranged = await validate(c, dirs[name], id, 1);
+      const oneReplay = await validate(c, dirs[name], id, 1, 1);
       expect(ranged.plan?.ranges).toBeGreaterThan(5);
-      for (const r of [whole, ranged]) {
+      expect(oneReplay.plan?.groups).toBe(1);
+      for (const r of [whole, ranged, oneReplay]) {
         expect(r.passed).toBe(false);
         expect(r.lines).toContain('  ✗ files: 1 missing in catalog, 1 extra in catalog, 2 changed');
         expect(r.lines).toContain(`    extra in catalog: ${extra}`);
@@ -180,6 +189,7 @@ describe.each(ENGINES)('validation by path ranges on %s', (engine) => {
         expect(r.lines).toContain(`    changed: ${statted} (stats)`);
       }
       expect(ranged.lines).toEqual(whole.lines);
+      expect(oneReplay.lines).toEqual(whole.lines);
     },
   );
 });
