@@ -30,6 +30,8 @@ import { requireTable } from './tables';
 
 /** Rows buffered before a flush; bounds memory while keeping COPY batches large. */
 export const FLUSH_ROWS = 20_000;
+/** A baseline's rows are flushed at this much raw JSON too (as catalog/version-stream.ts does). */
+const BASELINE_FLUSH_CHARS = 16 * 1024 * 1024;
 
 function addCounts(into: ActionCounts, c: ActionCounts): void {
   for (const k of Object.keys(c) as (keyof ActionCounts)[]) into[k] += c[k];
@@ -362,11 +364,17 @@ export async function writeBaseline(
       await streamBaseline(tx, tableId, baseline.version, actions, hasher, counts);
     } else {
       let seq = 0;
+      let chars = 0;
       for await (const a of actions) {
         hasher.add(a.raw);
         countAction(counts, a);
         buf.addAction(baseline.version, seq++, a);
-        if (buf.size >= FLUSH_ROWS) await flush(tx, tableId, buf);
+        chars += a.raw.length;
+        // Wide adds (kilobytes of stats each) flush by size too, as a streamed version does.
+        if (buf.size >= FLUSH_ROWS || chars >= BASELINE_FLUSH_CHARS) {
+          await flush(tx, tableId, buf);
+          chars = 0;
+        }
       }
     }
     // A commit file too large for one framing value is kept in parts (catalog/commit-parts.ts).
