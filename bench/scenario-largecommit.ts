@@ -6,12 +6,15 @@
  * written in bounded chunks inside one transaction now. These runs skip validation (their figure is
  * the import alone); the validated runs and the >600 MB JSON checkpoint follow
  * (bench/scenario-largevalidate.ts). The table is generated fresh
- * (a few seconds) in a RAM disk when there is one, and deleted afterwards.
+ * (a few seconds) in a RAM disk when there is one, and deleted afterwards. Each import is then
+ * exported back (the export workflow on a fresh worker: the commit streamed from SQL, verified
+ * by sha256) with that worker's peak RSS, next to `cp` of the same file.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeLargeCommitTable } from './large-commit';
+import { exportLargeCommit, type LargeExportRun } from './large-commit-export';
 import {
   type LargeValidateResult,
   type ValidatedRun,
@@ -30,6 +33,8 @@ export interface LargeCommitRun {
   seconds: number;
   mbPerSecond: number;
   peakRssMB: number | null;
+  /** `deltasql export` of the imported commit back to a folder (bench/large-commit-export.ts). */
+  export: LargeExportRun;
 }
 
 export interface LargeCommitResult {
@@ -85,18 +90,34 @@ export async function largeCommitScenario(opts: {
             `largecommit ${engine}: imported ${r.result.counts.add} adds, expected ${gen.files + gen.added}`,
           );
         }
-        const run: LargeCommitRun = {
-          engine,
+        const imported = {
           seconds: round(r.seconds, 1),
           mbPerSecond: round(gen.commitBytes / 2 ** 20 / r.seconds, 1),
           peakRssMB: worker.peakRssMB(),
         };
-        runs.push(run);
         opts.log(
-          `   ${engine}: ${run.seconds} s (${run.mbPerSecond} MiB/s), worker peak RSS ${run.peakRssMB} MB`,
+          `   ${engine}: import ${imported.seconds} s (${imported.mbPerSecond} MiB/s), worker peak RSS ${imported.peakRssMB} MB`,
         );
-      } finally {
         await runner.close();
+        await worker.stop();
+        const exported = await exportLargeCommit({
+          root: opts.root,
+          temporalAddress: opts.temporalAddress,
+          engine,
+          catalog,
+          table: 'largecommit',
+          source: path.join(dir, 'table'),
+          dest: path.join(dir, `export-${engine}`),
+          commitBytes: gen.commitBytes,
+          sha256: gen.commitSha256,
+        });
+        opts.log(
+          `   ${engine}: export ${exported.seconds} s (${exported.mbPerSecond} MiB/s, cp ${exported.cpSeconds} s), worker peak RSS ${exported.peakRssMB} MB`,
+        );
+        runs.push({ engine, ...imported, export: exported });
+        fs.rmSync(path.join(dir, `export-${engine}`), { recursive: true, force: true });
+      } finally {
+        await runner.close().catch(() => undefined);
         await worker.stop();
       }
     }
