@@ -16,6 +16,8 @@ const STATEMENT_CACHE_LIMIT = 200;
  */
 const MULTI_ROW_PARAMS = 2000;
 const MULTI_ROW_MAX = 64;
+/** Touches closed by one UPDATE at most (closeValidity). */
+const CLOSE_GROUP_MAX = 64;
 
 type Bindable = string | number | null;
 const bind = (v: SqlValue): Bindable => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
@@ -113,6 +115,14 @@ class SqliteConn implements SqlDriver {
       wrap(e, this.file);
     }
   }
+  /**
+   * Touches that share the version and every key column but the first are closed by one
+   * `UPDATE … WHERE first IN (…)`: the same rows as one UPDATE per touch (each sets the same end
+   * version where it is still NULL, so order and grouping do not matter), with one native call per
+   * group. A remove with two path spellings, and the removes of one version (no DV), each make
+   * such a group. IN lists are padded (with their last value) to a power of two up to
+   * CLOSE_GROUP_MAX, so few statements are prepared.
+   */
   async closeValidity(
     table: string,
     keyCols: readonly string[],
@@ -120,11 +130,29 @@ class SqliteConn implements SqlDriver {
     tableId: string,
     touches: readonly ValidityTouch[],
   ): Promise<void> {
-    const cond = keyCols.map((c) => `${quoteIdent(c)} = ?`).join(' AND ');
-    const sql = `UPDATE {T:${table}} SET ${quoteIdent(endCol)} = ? WHERE table_id = ? AND ${cond} AND ${quoteIdent(endCol)} IS NULL`;
+    const rest = keyCols
+      .slice(1)
+      .map((c) => ` AND ${quoteIdent(c)} = ?`)
+      .join('');
+    const sql = (n: number): string =>
+      `UPDATE {T:${table}} SET ${quoteIdent(endCol)} = ? WHERE table_id = ? AND ${quoteIdent(keyCols[0])} IN (${Array.from({ length: n }, () => '?').join(', ')})${rest} AND ${quoteIdent(endCol)} IS NULL`;
+    const sameGroup = (a: ValidityTouch, b: ValidityTouch): boolean => {
+      if (a.version !== b.version) return false;
+      for (let c = 1; c < a.key.length; c++) if (a.key[c] !== b.key[c]) return false;
+      return true;
+    };
     try {
-      const s = this.stmt(sql);
-      for (const t of touches) s.run(t.version, tableId, ...t.key);
+      for (let i = 0; i < touches.length;) {
+        const t = touches[i];
+        let j = i + 1;
+        while (j < touches.length && j - i < CLOSE_GROUP_MAX && sameGroup(t, touches[j])) j++;
+        let size = 1;
+        while (size < j - i) size *= 2;
+        const firsts: string[] = [];
+        for (let k = i; k < i + size; k++) firsts.push(touches[Math.min(k, j - 1)].key[0]);
+        this.stmt(sql(size)).run(t.version, tableId, ...firsts, ...t.key.slice(1));
+        i = j;
+      }
     } catch (e) {
       wrap(e, this.file);
     }
