@@ -90,6 +90,23 @@ export class AnswerStore {
     })();
   }
 
+  /** Whether an answer for `key` is kept (for this slot width). */
+  async has(key: string, slot: string): Promise<boolean> {
+    const fh = await fs.promises.open(this.fileOf(key), 'r').catch(() => null);
+    if (fh === null) return false;
+    try {
+      const head = Buffer.alloc(8);
+      const { bytesRead } = await fh.read(head, 0, 8, 0);
+      return (
+        bytesRead === 8 &&
+        head.toString('latin1', 0, 4) === MAGIC &&
+        head.readUInt32LE(4) === Buffer.byteLength(slot)
+      );
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** Removes a kept answer that could not be read back (it is built afresh next time). */
   async discard(key: string): Promise<void> {
     await fs.promises.rm(this.fileOf(key), { force: true });

@@ -19,7 +19,8 @@ import { expirySlot, type SignFn } from './responses';
 import { AnswerStore } from './answer-store';
 import { ResponseCache } from './response-cache';
 import { UrlSigner } from './signer';
-import { registerTableRoutes } from './table-routes';
+import { Prewarmer } from './prewarm';
+import { registerTableRoutes, type TableRoutes } from './table-routes';
 
 export interface AccessLogEntry {
   method: string;
@@ -54,6 +55,11 @@ export interface SharingServerOptions {
   answerDir?: string;
   /** Disk budget of `answerDir`, least recently used out. Default 4 GiB. */
   answerDirBytes?: number;
+  /**
+   * With `answerDir`: how often to look for new latest versions of tables queried at their latest
+   * and keep their answers before they are asked for (sharing/prewarm.ts). Default 5 s; 0: never.
+   */
+  prewarmIntervalMs?: number;
 }
 
 /** A local table's root directory, or null for tables on object stores. */
@@ -111,13 +117,12 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
    * One response signs each file once, at one instant: the remove and the add of the same file in
    * one version must carry the same URL, or a Delta reader cannot pair them (CDF of DV updates).
    */
-  const signerFor = (req: FastifyRequest, t: CatalogTable, memo: boolean, now = Date.now()): SignFn => {
+  const signerFor = (prefix: string, t: CatalogTable, memo: boolean, now = Date.now()): SignFn => {
     const root = localRoot(t.location);
     let sign: SignFn;
     if (root !== null) {
       const expiresAt = now + signer.ttlSeconds * 1000;
       const { file, expiry } = signer.localUrlParts(t.tableId, expiresAt);
-      const prefix = publicBase(req);
       sign = (ref) => ({ url: prefix + file(ref) + expiry, expiresAt });
       // The path part is percent-encoding, hex and digits: only the request's host could need escaping.
       sign.jsonSafe = JSON.stringify(prefix) === `"${prefix}"`;
@@ -188,7 +193,16 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
     return pages.page(`all-tables\n${s.name}`, items, q);
   });
 
-  registerTableRoutes(app, {
+  let routes: TableRoutes | null = null;
+  const prewarm =
+    o.answerDir !== undefined && (o.prewarmIntervalMs ?? 5_000) > 0
+      ? new Prewarmer({
+          intervalMs: o.prewarmIntervalMs ?? 5_000,
+          findTable: (id) => o.store.findTable(id),
+          build: async (t, b) => routes?.keepLatest(t, b),
+        })
+      : null;
+  routes = registerTableRoutes(app, {
     store: o.store,
     shares: o.shares,
     base,
@@ -203,6 +217,7 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
             store: new AnswerStore(o.answerDir, o.answerDirBytes ?? 4 * 2 ** 30),
             fileKeyId: signer.fileKeyId,
           },
+    prewarm,
     pageRows: o.filePageRows,
   });
 
@@ -218,6 +233,9 @@ export async function buildSharingServer(o: SharingServerOptions): Promise<Fasti
     return ids;
   };
   registerFileRoute(app, { base, store: o.store, signer, sharedTableIds, localRoot });
-  app.addHook('onClose', async () => signer.close());
+  app.addHook('onClose', async () => {
+    await prewarm?.stop();
+    signer.close();
+  });
   return app;
 }

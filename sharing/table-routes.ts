@@ -10,7 +10,6 @@ import { isDeltaSqlError } from '../common/errors';
 import type { CatalogTable } from '../catalog/store';
 import type { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { SnapshotJson } from '../delta/snapshot-json';
-import { partitionKeyMap } from '../reader/schema';
 import type { Recipient, ShareRegistry } from './config';
 import {
   SharingError,
@@ -21,7 +20,6 @@ import {
   parseParams,
   parseTimestamp,
 } from './http';
-import { compilePredicate, parsePredicate } from './predicates';
 import {
   fileLine,
   metadataLine,
@@ -32,8 +30,10 @@ import {
   type SignFn,
 } from './responses';
 import { changeStream, type ChangeMode } from './change-stream';
-import { pageText, pgQueryLines, rowQueryLines } from './query-lines';
+import { pageText } from './query-lines';
 import type { AnswerStore, AnswerWriter } from './answer-store';
+import type { Prewarmer } from './prewarm';
+import { answerKey, answerLines, keepAnswer, type AnswerRequest } from './query-answer';
 import type { ResponseCache } from './response-cache';
 import { tableState, type FileRow } from './table-data';
 
@@ -45,13 +45,15 @@ export interface TableContext {
    * Signing for one catalog table's files, for this request (local route or pre-signing). With
    * `memo`, a file named twice gets the same URL (change responses pair removes with adds).
    */
-  signerFor(req: FastifyRequest, table: CatalogTable, memo: boolean, now?: number): SignFn;
+  signerFor(base: string, table: CatalogTable, memo: boolean, now?: number): SignFn;
   recipient(req: FastifyRequest): Recipient;
   /** `scheme://host/base` of this request: local file URLs (and so cached answers) depend on it. */
   publicBase(req: FastifyRequest): string;
   answers: ResponseCache;
   /** Parquet-format answers kept on disk and re-signed per response (sharing/answer-store.ts), or null. */
   stored: { store: AnswerStore; fileKeyId: string } | null;
+  /** Told of latest-version answers, so it keeps answers for the versions that follow. */
+  prewarm: Prewarmer | null;
   pageRows?: number;
 }
 
@@ -118,7 +120,12 @@ function chooseFormat(req: FastifyRequest, s: Pick<SnapshotJson, 'protocol' | 'm
   return parquet || !delta ? 'parquet' : 'delta';
 }
 
-export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): void {
+export interface TableRoutes {
+  /** Keep the parquet answer of `t`'s latest version under `base`, unless kept or not parquet. */
+  keepLatest(t: CatalogTable, base: string): Promise<void>;
+}
+
+export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): TableRoutes {
   const prefix = `${ctx.base}/shares/:share/schemas/:schema/tables/:table`;
 
   async function resolve(req: FastifyRequest): Promise<CatalogTable> {
@@ -232,54 +239,23 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     const s = await stateAt(t, at);
     const format = chooseFormat(req, s);
     const now = Date.now();
-    const key = JSON.stringify([
-      t.tableId,
-      t.location,
-      s.version,
+    const r: AnswerRequest = {
+      t,
+      s,
       format,
-      body.jsonPredicateHints ?? null,
-      body.limitHint ?? null,
-      ctx.publicBase(req),
-    ]);
+      hints: body.jsonPredicateHints,
+      limitHint: body.limitHint,
+      base: ctx.publicBase(req),
+    };
+    const key = answerKey(r);
     const cached = ctx.answers.get(key, now);
     if (cached) return headers(reply, cached.version, cached.format).send(cached.body);
-    const sign = ctx.signerFor(req, t, false, now);
+    const sign = ctx.signerFor(r.base, t, false, now);
     const keep = ctx.answers.collector(key, { version: s.version, format, signedAt: now });
-    // A kept answer on disk: its lines with this response's slot written in (no SQL, no hashing).
-    const onDisk = format === 'parquet' && sign.slot !== undefined ? ctx.stored : null;
-    const diskKey = onDisk && `${onDisk.fileKeyId}\n${key}`;
-    if (onDisk && diskKey && sign.slot) {
-      const kept = await onDisk.store.open(diskKey, sign.slot);
-      if (kept) {
-        const first = await kept.next().catch(async () => {
-          await onDisk.store.discard(diskKey);
-          return null;
-        });
-        if (first) {
-          const rest = (async function* () {
-            try {
-              for (let p = first; !p.done; p = await kept.next()) yield p.value;
-            } catch (e) {
-              await onDisk.store.discard(diskKey); // damaged further on: this answer fails, the next is rebuilt
-              throw e;
-            }
-          })();
-          return ndjsonStream(reply, s.version, format, stateLines(s, format), rest, keep);
-        }
-      }
-    }
-    const pred = body.jsonPredicateHints === undefined ? null : parsePredicate(body.jsonPredicateHints);
-    const where = pred ? compilePredicate(pred, partitionKeyMap(s.metadata), ctx.store.dialect) : null;
-    const fileLines =
-      format === 'parquet' && body.limitHint === undefined && ctx.store.dialect === 'postgres'
-        ? pgQueryLines(ctx.store, t.tableId, s.version, where, sign, ctx.pageRows)
-        : rowQueryLines(ctx.store, t.tableId, s.version, where, sign, {
-            format,
-            limitHint: body.limitHint,
-            pageRows: ctx.pageRows,
-          });
-    const lines = await fileLines;
-    const write = onDisk && diskKey && sign.slot ? onDisk.store.writer(diskKey, sign.slot) : undefined;
+    const { lines, write } = await answerLines(ctx, r, sign);
+    // A plain query of the latest version: the next versions' answers are worth keeping ahead.
+    if (format === 'parquet' && s.version === t.lastVersion && !r.hints && r.limitHint === undefined)
+      ctx.prewarm?.note(t, r.base, s.version);
     return ndjsonStream(reply, s.version, format, stateLines(s, format), lines, keep, write);
   });
 
@@ -333,11 +309,11 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     }
     const now = Date.now();
     let signVersion = -1;
-    let sign = ctx.signerFor(req, t, true, now);
+    let sign = ctx.signerFor(ctx.publicBase(req), t, true, now);
     const line = (f: FileRow): string | Promise<string> => {
       if (f.version !== signVersion) {
         signVersion = f.version;
-        sign = ctx.signerFor(req, t, true, now);
+        sign = ctx.signerFor(ctx.publicBase(req), t, true, now);
       }
       return fileLine(f, sign, { format, wrapper: 'change', timestamp: changes.timestamps.get(f.version) });
     };
@@ -372,4 +348,12 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): vo
     }
     return changeLines(req, reply, t, start, end, q.includeHistoricalMetadata?.toLowerCase() === 'true');
   });
+  return {
+    keepLatest: async (t, base) => {
+      if (t.lastVersion === null) return;
+      const s = await stateAt(t, { version: t.lastVersion });
+      if (needsDeltaFormat(s)) return;
+      await keepAnswer(ctx, { t, s, format: 'parquet', base }, ctx.signerFor(base, t, false));
+    },
+  };
 }

@@ -3,7 +3,8 @@
  * kept file with this response's expiry and expiry tag written into every line, so it equals the
  * first answer but for that slot; its URLs serve the files and a changed file tag is refused; the
  * real delta-sharing client reads the same rows as delta-rs from kept answers; a damaged file is
- * dropped and the answer rebuilt; and the directory stays within its byte budget. Both the
+ * dropped and the answer rebuilt; a version committed after a latest-version query is kept
+ * before it is asked for (sharing/prewarm.ts); and the directory stays within its byte budget. Both the
  * PostgreSQL line fast path and the SQLite (FileRow) path write kept answers.
  */
 import * as fs from 'node:fs';
@@ -158,6 +159,34 @@ test('the delta-sharing client reads kept answers: the same rows as delta-rs', a
   expect(bad).toEqual([]);
   expect(results.size).toBe(4);
   expect(answerFiles(answerDir)).toHaveLength(2); // the second read of each version was a kept answer
+});
+
+test('a version committed after a latest-version query is kept before anyone asks for it', async () => {
+  const store = await openCatalog(`sqlite:///${path.join(dir, 'prewarm.db')}`);
+  stores.push(store);
+  const history = await loadHistory(root);
+  const t = await store.ensureTable({ location: root, name: 'gen' });
+  await store.writeVersions(t.tableId, history.commits.slice(0, 11));
+  const answerDir = path.join(dir, 'answers-prewarm');
+  const s = await serve(['gen'], { store, dir, answerDir, responseCacheBytes: 0, prewarmIntervalMs: 50 });
+  const plain = await serve(['gen'], { store, dir, responseCacheBytes: 0 });
+  servers.push(s, plain);
+  await query(s, {}); // latest is 10: noted
+  expect(answerFiles(answerDir)).toHaveLength(1);
+  await store.writeVersions(t.tableId, history.commits.slice(11));
+  for (let i = 0; i < 600 && answerFiles(answerDir).length < 2; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(answerFiles(answerDir)).toHaveLength(2); // version 11, built with no client asking
+  const kept = await query(s, {});
+  expect(answerFiles(answerDir)).toHaveLength(2);
+  // Another server: its own key (file tags) and port.
+  const norm = (a: string): string =>
+    a
+      .replace(SLOT, 'SLOT')
+      .replace(/fs=[0-9a-f]{32}/g, 'fs=TAG')
+      .replace(/http:\/\/127\.0\.0\.1:\d+\//g, 'BASE/');
+  expect(kept).toContain('"version":11');
+  expect(norm(kept)).toBe(norm(await query(plain, {})));
 });
 
 test('AnswerStore: a line without the slot keeps nothing; the byte budget drops the least recently used', async () => {

@@ -94,6 +94,7 @@ export async function serve(
     responseCacheBytes?: number;
     answerDir?: string;
     answerDirBytes?: number;
+    prewarmIntervalMs?: number;
   } = {},
 ): Promise<Served> {
   const dir = opts.dir ?? tempDir('deltasql-share-');
@@ -126,6 +127,7 @@ export async function serve(
     responseCacheBytes: opts.responseCacheBytes,
     answerDir: opts.answerDir,
     answerDirBytes: opts.answerDirBytes,
+    prewarmIntervalMs: opts.prewarmIntervalMs,
     accessLog: (e) => log.push(e),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
