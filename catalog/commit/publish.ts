@@ -14,11 +14,12 @@ import { DeltaSqlError, isDeltaSqlError } from '../../common/errors';
 import { writeCheckpoint } from '../../delta/checkpoint-writer';
 import { writeCrc } from '../../delta/crc-writer';
 import { commitPath } from '../../delta/log-path';
+import { writeCommitStream } from '../../delta/large-commit-writer';
 import { writeCommit, writeLastCheckpoint } from '../../delta/log-writer';
 import type { ObjectStore } from '../../storage/object-store';
 import { displayPath } from '../../storage/storage-error';
 import { checkpointSource, crcStates, protocolAndMetadata } from '../export-reader';
-import { commitBytesInRange } from '../raw-commits';
+import { STREAM_EXPORT_BYTES, commitBytesInRange } from '../raw-commits';
 import type { SqlDriver } from '../sql';
 import { readMode, recordPublished, recordPublishError, type TableModeState } from './table-mode';
 
@@ -98,18 +99,25 @@ export async function publishPending(
   if (from > to) return result;
   const crcs = crcStates(db, s.tableId, from, to)[Symbol.asyncIterator]();
   // The whole batch's bytes in a few statements (one per ~20k lines), not two per version.
-  const commits = commitBytesInRange(db, s.tableId, from, to)[Symbol.asyncIterator]();
+  // A commit above 64 MiB comes as a stream, written as it is read (delta/large-commit-writer.ts).
+  const commits = commitBytesInRange(db, s.tableId, from, to, undefined, STREAM_EXPORT_BYTES)[
+    Symbol.asyncIterator
+  ]();
   let interval = checkpointInterval((await protocolAndMetadata(db, s.tableId, from)).metadata);
   for (let v = from; v <= to; v++) {
     const next = await commits.next();
-    const bytes = !next.done && next.value.version === v ? next.value.bytes : null;
-    if (bytes === null)
+    const c = !next.done && next.value.version === v ? next.value : null;
+    const body = c?.streamed ?? c?.bytes ?? null;
+    if (body === null)
       throw new DeltaSqlError(
         'VersionNotFound',
         `version ${v} of table ${s.name} has no commit in the catalog`,
       );
     try {
-      if ((await writeCommit(store, v, bytes)) === 'created') result.created += 1;
+      const outcome = Buffer.isBuffer(body)
+        ? await writeCommit(store, v, body)
+        : await writeCommitStream(store, v, body);
+      if (outcome === 'created') result.created += 1;
       else result.alreadyPresent += 1;
     } catch (e) {
       if (isDeltaSqlError(e) && e.type === 'VersionConflict') {
