@@ -1,13 +1,14 @@
 /**
- * Activities of `deltasql catalog migrate` (workflows/catalog-migrate.ts): plan (refusals happen
- * here, before the target is written), copy one Delta table in batches of whole versions
- * (heartbeating the version reached; a retry or a new worker resumes after the target's last
- * committed batch), validate it (row counts and per-version content hashes, then the log diff
- * against the source `_delta_log`), and for blue-green prepare the staging area and switch it
- * live (catalog/migrate/blue-green.ts). The run's state (loading, validated, switched, failed)
- * is recorded in the catalog it copies into, keyed by the workflow run id
- * (catalog/migrate/state.ts). Payloads carry ids, names, counts and versions only; catalog URLs
- * arrive without passwords.
+ * Activities of `deltasql catalog migrate` (workflows/catalog-migrate.ts): the preflight
+ * (unreachable engine, missing source file, missing permissions: catalog/migrate/preflight.ts,
+ * the CLI's own check), plan (refusals happen here, before the target is written), copy one
+ * Delta table in batches of whole versions (heartbeating the version reached; a retry or a new
+ * worker resumes after the target's last committed batch), validate it (row counts and
+ * per-version content hashes, then the log diff against the source `_delta_log`), and for
+ * blue-green prepare the staging area and switch it live (catalog/migrate/blue-green.ts). The
+ * run's state (loading, validated, switched, failed) is recorded in the catalog it copies into,
+ * keyed by the workflow run id (catalog/migrate/state.ts). Payloads carry ids, names, counts and
+ * versions only; catalog URLs arrive without passwords.
  */
 import { Context } from '@temporalio/activity';
 import { DeltaSqlError } from '../common/errors';
@@ -16,6 +17,7 @@ import { compareTable } from '../catalog/migrate/compare';
 import { logParity, type LogParity } from '../catalog/migrate/log-parity';
 import { copyColumns, copyTable, type CopyResult } from '../catalog/migrate/copy';
 import { planMigration, type TablePlan } from '../catalog/migrate/plan';
+import { preflightMigration } from '../catalog/migrate/preflight';
 import { readSchema } from '../catalog/migrate/schema';
 import { setMigrationStatus, startMigration, type MigrationStrategy } from '../catalog/migrate/state';
 import type { SqlDriver } from '../catalog/sql';
@@ -33,6 +35,12 @@ export interface MigratePlanInput {
   incremental?: boolean;
   /** Record this run's state in the target (absent for workflows started before it existed). */
   record?: { strategy: MigrationStrategy };
+}
+
+export interface PreflightInput {
+  from: string;
+  to: string;
+  strategy: 'direct' | 'blue-green';
 }
 
 export interface FinishMigrationInput {
@@ -86,6 +94,15 @@ export function createMigrateActivities(deps: ActivityDeps) {
   /** Versions between heartbeats of the log diff. */
   const PARITY_BEAT = 50;
   return {
+    /**
+     * The workflow's first step: both engines answer, the source file exists and holds a catalog,
+     * the target (blue-green: its staging area) accepts tables and rows; nothing stays written.
+     * CatalogMisconfigured and InvalidArgument are non-retryable; CatalogUnavailable is retryable
+     * (the workflow's bounded catalog wait).
+     */
+    async preflightCatalogMigration(input: PreflightInput): Promise<void> {
+      return guarded(() => preflightMigration(input.from, input.to, input.strategy));
+    },
     /** Blue-green: refuse while `<name>_old` exists, empty a leftover staging area; its URL. */
     async prepareBlueGreen(input: { to: string }): Promise<{ staging: string }> {
       return guarded(async () => {

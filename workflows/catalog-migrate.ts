@@ -1,11 +1,13 @@
 /**
- * `deltasql catalog migrate`: plan once (refusals before any write), then one child workflow per
- * Delta table, at most `parallelism` at once; each child copies its table in batches of whole
- * versions and validates it: row counts and per-version content hashes against the source
- * catalog, then `diff --all-versions` against the source `_delta_log`. A failed validation fails
- * the child and so the migration. Blue-green copies into a staging area while the live catalog
- * keeps serving and switches it live only after every table validated; a failure leaves the
- * live catalog as it was.
+ * `deltasql catalog migrate`: first the preflight (unreachable engine, missing source file, missing
+ * permissions: the CLI's own check, run as an activity since patch `migrate-preflight-activity` so
+ * a run started without the CLI is refused the same way), then plan once (refusals before any
+ * write), then one child workflow per Delta table, at most `parallelism` at once; each child
+ * copies its table in batches of whole versions and validates it: row counts and per-version
+ * content hashes against the source catalog, then `diff --all-versions` against the source
+ * `_delta_log`. A failed validation fails the child and so the migration. Blue-green copies into
+ * a staging area while the live catalog keeps serving and switches it live only after every
+ * table validated; a failure leaves the live catalog as it was.
  *
  * The run's state is recorded in the catalog it copies into (catalog/migrate/state.ts): loading
  * from the plan on, then switched, or failed. A table that fails does not stop the others (one
@@ -154,6 +156,15 @@ export async function catalogMigrateWorkflow(input: CatalogMigrateInput): Promis
   setHandler(migrateProgressQuery, () => progress);
   const tracked = patched('migrate-state');
   const { bounded, short, wait } = catalogActivities(input.catalogTimeoutMs, progress);
+  // The CLI's preflight, for runs started without it (Temporal client, Web UI, a schedule).
+  if (patched('migrate-preflight-activity'))
+    await wait(() =>
+      short.preflightCatalogMigration({
+        from: input.from,
+        to: input.to,
+        strategy: blueGreen ? 'blue-green' : 'direct',
+      }),
+    );
   const to = blueGreen ? (await wait(() => short.prepareBlueGreen({ to: input.to }))).staging : input.to;
   const plan = await wait(() =>
     short.planCatalogMigration({

@@ -1,7 +1,11 @@
 /**
- * Checks `catalog migrate` runs in the CLI process before it starts the workflow, so that an
- * unreachable engine or a missing permission is a clear, typed error at once, and not an
- * activity that Temporal keeps retrying. Nothing stays written:
+ * Checks `catalog migrate` runs before anything is written, so that an unreachable engine or a
+ * missing permission is a clear, typed error at once, and not an activity that Temporal keeps
+ * retrying. One implementation, run twice: by the CLI before it starts the workflow (the answer
+ * before a workflow exists), and by the workflow as its first activity
+ * (`preflightCatalogMigration`, patched `migrate-preflight-activity`), so a migration started
+ * without the CLI (Temporal client, Web UI, a schedule) is refused the same way. Nothing stays
+ * written:
  * - the source must answer and hold a deltasql catalog the user can read (a missing SQLite or
  *   DuckDB file is refused, not created);
  * - the target must answer and accept new tables and rows. SQLite and DuckDB: the folder (and an
@@ -16,6 +20,7 @@ import * as path from 'node:path';
 import { resolveCatalogRef } from '../../common/credentials';
 import { DeltaSqlError, isDeltaSqlError } from '../../common/errors';
 import { openDriver } from '../open';
+import { blueGreenUrls } from './blue-green';
 import { PostgresDriver } from '../postgres-store';
 import { quoteIdent, type SqlDriver } from '../sql';
 import { parseCatalogUrl, type CatalogUrl } from '../url';
@@ -121,10 +126,18 @@ async function checkMysqlTarget(u: CatalogUrl & { engine: 'mysql' }): Promise<vo
   }
 }
 
-/** Refuse before any write when either engine is unreachable or a permission is missing. */
-export async function preflightMigration(from: string, to: string): Promise<void> {
+/**
+ * Refuse before any write when either engine is unreachable or a permission is missing. The
+ * target checked is the one the migration writes: for blue-green, the staging area of `to`.
+ */
+export async function preflightMigration(
+  from: string,
+  to: string,
+  strategy: 'direct' | 'blue-green' = 'direct',
+): Promise<void> {
   await checkSource(parseCatalogUrl(resolveCatalogRef(from)));
-  const u = parseCatalogUrl(resolveCatalogRef(to));
+  const target = strategy === 'blue-green' ? blueGreenUrls(to).staging : to;
+  const u = parseCatalogUrl(resolveCatalogRef(target));
   switch (u.engine) {
     case 'sqlite':
     case 'duckdb':

@@ -4,10 +4,11 @@
  * [--log-diff all-versions|latest|off] [--cleanup]`: move Delta tables from one catalog engine
  * to another through the catalogMigrateWorkflow (one child per table), then validate each. The
  * dry run reads both sides and writes nothing; a real run first checks that both engines answer
- * and the target accepts writes (catalog/migrate/preflight.ts). Blue-green loads a staging area and switches it
- * live; `--cleanup` (alone: `--to URL --cleanup`) drops the `<name>_old` a switch kept.
- * Passwords stay in this process (only stripped URLs enter the workflow). Registers the
- * `catalog` command group (with `compare`).
+ * and the target accepts writes (catalog/migrate/preflight.ts; the workflow runs the same check
+ * again as its first activity). Blue-green loads a staging area and switches it live; `--cleanup`
+ * (alone: `--to URL --cleanup`) drops the `<name>_old` a switch kept. Passwords stay in this
+ * process (only stripped URLs enter the workflow). Registers the `catalog` command group (with
+ * `compare`).
  */
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
@@ -194,8 +195,9 @@ export function register(program: Command): void {
           else process.stdout.write(formatDryRun(d.tables, d.resumes) + '\n');
           return 0;
         }
-        // Unreachable engines and missing permissions: refused here, before the workflow starts.
-        await preflightMigration(o.from, o.strategy === 'blue-green' ? blueGreenUrls(o.to).staging : o.to);
+        // Unreachable engines and missing permissions: refused here, before the workflow starts
+        // (the workflow runs the same check as its first activity, for runs started without the CLI).
+        await preflightMigration(o.from, o.to, o.strategy);
         const r = await runMigration({ ...o, from: o.from }, json);
         const cleanedUp = o.cleanup && r.switched ? await cleanupOld(o.to) : undefined;
         if (json) printJson(cleanedUp === undefined ? r : { ...r, cleanedUp });
