@@ -80,7 +80,7 @@ export class AnswerStore {
           for (let i = 0; i < slots; i++) {
             const off = buf.readUInt32LE(i * 4);
             if (off + slotBuf.length > n) throw new Error(`kept answer ${file} has a slot out of range`);
-            slotBuf.copy(body, off);
+            body.set(slotBuf, off); // TypedArray set: half the cost of Buffer.copy for ~100 bytes
           }
           yield body;
         }
