@@ -43,7 +43,7 @@ async function main() {
     secret: Buffer.alloc(32, 7),
     ...(mode === 'disk' ? { answerDir: dir } : {}),
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: Number(process.env.PROBE_PORT ?? 0) });
   const port = (app.server.address() as { port: number }).port;
   const agent = new http.Agent({ keepAlive: true });
   const q = () =>

@@ -13,7 +13,8 @@ export const VENV_PYTHON = path.resolve(__dirname, '../../.venv/bin/python');
  * threads can abort the interpreter at shutdown ("terminate called without an active exception",
  * SIGABRT) after the result is already printed. A script that raised never gets here.
  */
-const EXIT_WITHOUT_DESTRUCTORS = '\nimport os as _os, sys as _sys\n_sys.stdout.flush()\n_sys.stderr.flush()\n_os._exit(0)\n';
+const EXIT_WITHOUT_DESTRUCTORS =
+  '\nimport os as _os, sys as _sys\n_sys.stdout.flush()\n_sys.stderr.flush()\n_os._exit(0)\n';
 
 export function runPython<T = unknown>(script: string, input: unknown, timeoutMs = 300_000): Promise<T> {
   return new Promise((resolve, reject) => {
