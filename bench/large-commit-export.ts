@@ -5,12 +5,13 @@
  * the same file on the same disk, the floor for writing those bytes.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { readEnv } from '../common/config';
 import { exportTableWorkflow } from '../workflows';
+import { sha256File } from './large-commit';
 import { round, timed } from './measure';
 import { startWorker } from './worker-process';
 
@@ -20,18 +21,6 @@ export interface LargeExportRun {
   peakRssMB: number | null;
   /** `cp` of the same commit file on the same disk, seconds. */
   cpSeconds: number;
-}
-
-function sha256File(file: string): string {
-  const h = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-  try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
 }
 
 const COMMIT0 = path.join('_delta_log', '00000000000000000000.json');

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { sqlInt } from '../common/zod-ints';
 import { DeltaSqlError } from '../common/errors';
 import { FramingSchema, frameCommit, rebuildCommit, type Framing } from '../delta/commit-framing';
 import type { StreamedCommitBody } from '../delta/large-commit-writer';
@@ -26,15 +27,14 @@ import { commitLines } from './snapshot-reader';
 import type { SqlDriver } from './sql';
 import { requireTable } from './tables';
 
-const num = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
 const VersionRow = z.object({
   is_baseline: z.union([z.boolean(), z.number()]).transform((v) => v === true || v === 1),
-  commit_size: num.nullable(),
+  commit_size: sqlInt.nullable(),
   commit_sha256: z.string().nullable(),
   commit_framing: z.string().nullable(),
 });
 type VersionRow = z.infer<typeof VersionRow>;
-const RangeRow = VersionRow.extend({ version: num, commit_timestamp: num, action_count: num });
+const RangeRow = VersionRow.extend({ version: sqlInt, commit_timestamp: sqlInt, action_count: sqlInt });
 type RangeRow = z.infer<typeof RangeRow>;
 
 const VERSION_COLUMNS = 'is_baseline, commit_size, commit_sha256, commit_framing';
@@ -78,11 +78,16 @@ function verifiedBytes(
   if (row.commit_sha256 === null && row.is_baseline) return null;
   const bytes = rebuildCommit(lines, framing);
   if (row.commit_sha256 === null) return bytes;
+  return checkedBytes(bytes, row.commit_size, row.commit_sha256, where);
+}
+
+/** `bytes` when they have the stored size and sha256, else CommitBytesMismatch. */
+function checkedBytes(bytes: Buffer, size: number | null, sha256: string, where: string): Buffer {
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== row.commit_sha256 || bytes.length !== row.commit_size) {
+  if (sha !== sha256 || bytes.length !== size) {
     throw new DeltaSqlError(
       'CommitBytesMismatch',
-      `the commit file of ${where} rebuilt from the catalog is ${bytes.length} bytes with sha256 ${sha.slice(0, 12)}, but was stored as ${row.commit_size} bytes with sha256 ${row.commit_sha256.slice(0, 12)}`,
+      `the commit file of ${where} rebuilt from the catalog is ${bytes.length} bytes with sha256 ${sha.slice(0, 12)}, but was stored as ${size} bytes with sha256 ${sha256.slice(0, 12)}`,
     );
   }
   return bytes;
@@ -173,15 +178,7 @@ function streamedBody(
 async function gatheredBytes(body: StreamedCommitBody, where: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of body.chunks()) parts.push(c);
-  const bytes = Buffer.concat(parts);
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== body.sha256 || bytes.length !== body.size) {
-    throw new DeltaSqlError(
-      'CommitBytesMismatch',
-      `the commit file of ${where} rebuilt from the catalog is ${bytes.length} bytes with sha256 ${sha.slice(0, 12)}, but was stored as ${body.size} bytes with sha256 ${body.sha256.slice(0, 12)}`,
-    );
-  }
-  return bytes;
+  return checkedBytes(Buffer.concat(parts), body.size, body.sha256, where);
 }
 
 /**

@@ -199,13 +199,7 @@ export class LocalStore implements ObjectStore {
       await fsp.mkdir(path.dirname(target), { recursive: true });
       await sweepDeadTemps(path.dirname(target));
       await fsp.writeFile(tmp, body, { flag: 'wx' });
-      try {
-        await fsp.link(tmp, target);
-        return true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
-        throw e;
-      }
+      return await linkIfAbsent(tmp, target);
     } catch (e) {
       throw this.fail('write', rel, e);
     } finally {
@@ -242,13 +236,7 @@ export class LocalStore implements ObjectStore {
         await fsp.rename(tmp, target);
         return true;
       }
-      try {
-        await fsp.link(tmp, target);
-        return true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
-        throw e;
-      }
+      return await linkIfAbsent(tmp, target);
     } catch (e) {
       // The body's own failure (its size/sha256 check, a catalog read) passes through as it is.
       if (e instanceof BodyFailure) throw e.cause;
@@ -278,5 +266,16 @@ export class LocalStore implements ObjectStore {
         break; // not empty (or already gone): stop
       }
     }
+  }
+}
+
+/** Make the finished temp file `tmp` visible as `target` unless it exists (link fails with EEXIST). */
+async function linkIfAbsent(tmp: string, target: string): Promise<boolean> {
+  try {
+    await fsp.link(tmp, target);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
+    throw e;
   }
 }

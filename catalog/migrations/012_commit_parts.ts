@@ -12,10 +12,7 @@
  */
 import type { MigrationStatement } from './index';
 import { CASCADE_TABLES } from './010_commit_groups_cascade';
-
-const deletes = [...CASCADE_TABLES, 'dl_commit_parts']
-  .map((t) => `DELETE FROM {T:${t}} WHERE table_id = OLD.table_id;`)
-  .join('\n  ');
+import { cascadeTriggerStatements } from './cascade-trigger';
 
 export const version = 12;
 export const name = 'commit_parts';
@@ -28,28 +25,5 @@ export const statements: readonly MigrationStatement[] = [
     is_base64 {BOOL} NOT NULL,
     PRIMARY KEY (table_id, version, seq)
   )`,
-  { only: 'sqlite', sql: `DROP TRIGGER IF EXISTS dl_tables_cascade` },
-  {
-    only: 'sqlite',
-    sql: `CREATE TRIGGER dl_tables_cascade AFTER DELETE ON {T:dl_tables} FOR EACH ROW BEGIN
-  ${deletes}
-END`,
-  },
-  {
-    // The trigger of migration 5 calls this function: replacing the body is enough.
-    only: 'postgres',
-    sql: `CREATE OR REPLACE FUNCTION {T:dl_tables_cascade}() RETURNS trigger LANGUAGE plpgsql AS $body$
-BEGIN
-  ${deletes}
-  RETURN OLD;
-END
-$body$`,
-  },
-  { only: 'mysql', sql: `DROP TRIGGER IF EXISTS {T:dl_tables_cascade}` },
-  {
-    only: 'mysql',
-    sql: `CREATE TRIGGER {T:dl_tables_cascade} AFTER DELETE ON {T:dl_tables} FOR EACH ROW BEGIN
-  ${deletes}
-END`,
-  },
+  ...cascadeTriggerStatements([...CASCADE_TABLES, 'dl_commit_parts']),
 ];

@@ -16,12 +16,15 @@
  * holds the table state, which is not what this bound is about. Files are generated in a RAM
  * disk when there is one (the test is I/O bound otherwise) and deleted afterwards.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { peakRssMB } from '../../bench/measure';
-import { largeFilePath, writeLargeCommitTable, type LargeCommitTable } from '../../bench/large-commit';
+import {
+  largeFilePath,
+  sha256File,
+  writeLargeCommitTable,
+  type LargeCommitTable,
+} from '../../bench/large-commit';
 import { awaitImport, startImport } from '../../client/import-client';
 import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { exportCheckpoint } from '../../activities/export-steps';
@@ -30,20 +33,18 @@ import { exportTableWorkflow } from '../../workflows';
 import type { ImportMode } from '../../workflows/types';
 import { dropPgSchema, pgUrl, uniqueSchema } from '../catalog/helpers';
 import { deltaRsStates } from '../export/helpers';
-import { startWorkerProcess, type WorkerProcess } from '../faults/worker-process';
 import { importInput, sessionOf } from '../support/import';
 import { integrationSuite } from '../support/suite';
+import { largeScratchDir, onFreshWorker, stopFreshWorker } from './large-support';
 
 const MIN_BYTES = 610 * 1024 * 1024;
 /** The worker's own peak RSS, MB: well under the 3.3 GB the whole-commit path reached. */
 const PEAK_RSS_BOUND_MB = 700;
 
-const scratch = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const dir = fs.mkdtempSync(path.join(scratch, 'deltasql-large-import-'));
+const dir = largeScratchDir('deltasql-large-import-');
 const suite = integrationSuite('large-import');
 const pgSchema = uniqueSchema('largeimport');
 let gen: LargeCommitTable;
-let worker: WorkerProcess | undefined;
 
 beforeAll(async () => {
   const started = Date.now();
@@ -54,36 +55,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker?.stop();
+  await stopFreshWorker();
   await dropPgSchema(pgSchema);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Run `work` against a fresh worker process; returns the worker's peak RSS (VmHWM) and the time. */
-async function onWorker(
-  logName: string,
-  work: () => Promise<void>,
-): Promise<{ rssMB: number; seconds: number }> {
-  const h = suite.h;
-  worker = await startWorkerProcess({
-    taskQueue: h.taskQueue,
-    env: { ...process.env, TEMPORAL_ADDRESS: h.env.TEMPORAL_ADDRESS },
-    logFile: path.join(suite.tmp, `worker-${logName}.log`),
-  });
-  const pid = worker.pid;
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMB(pid) ?? 0)), 500);
-  const t0 = Date.now();
-  try {
-    await work();
-    peak = Math.max(peak, peakRssMB(pid) ?? 0);
-  } finally {
-    clearInterval(sampler);
-    await worker.stop();
-    worker = undefined;
-  }
-  return { rssMB: peak, seconds: (Date.now() - t0) / 1000 };
-}
+const onWorker = (logName: string, work: () => Promise<void>) => onFreshWorker(suite, logName, work);
 
 /** Import the table into `url` on a fresh worker process; returns the worker's peak RSS. */
 function importOnWorker(
@@ -122,17 +99,6 @@ function exportOnWorker(
 
 const commitFile = (root: string, v: number): string =>
   path.join(root, '_delta_log', `${String(v).padStart(20, '0')}.json`);
-const sha256Of = (file: string): string => {
-  const h = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-  try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-};
 
 /** The (path, size) pairs of files first..end-1 as the generator writes them, sorted by path. */
 function fileSet(first: number, end: number): [string, number][] {
@@ -143,8 +109,8 @@ function fileSet(first: number, end: number): [string, number][] {
 
 /** The exported log is the source's byte for byte, and delta-rs sees exactly the generated files. */
 async function checkExported(out: string, versions: number[]): Promise<void> {
-  expect(sha256Of(commitFile(out, 0))).toBe(gen.commitSha256);
-  expect(sha256Of(commitFile(out, 1))).toBe(sha256Of(commitFile(path.join(dir, 'table'), 1)));
+  expect(sha256File(commitFile(out, 0))).toBe(gen.commitSha256);
+  expect(sha256File(commitFile(out, 1))).toBe(sha256File(commitFile(path.join(dir, 'table'), 1)));
   const [states] = await deltaRsStates([{ path: out, versions }]);
   const want: Record<number, [string, number][]> = {
     0: fileSet(0, gen.files),

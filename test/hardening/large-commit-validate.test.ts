@@ -9,36 +9,32 @@
  * is one, and deleted afterwards.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateAgainstLog, type ValidationPlan } from '../../activities/validate';
-import { peakRssMB } from '../../bench/measure';
 import { largeFilePath, writeLargeCommitTable, type LargeCommitTable } from '../../bench/large-commit';
 import { awaitImport, startImport } from '../../client/import-client';
 import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { DeltaTable } from '../../delta/table';
 import { dropPgSchema, pgUrl, uniqueSchema } from '../catalog/helpers';
-import { startWorkerProcess, type WorkerProcess } from '../faults/worker-process';
 import { importInput, sessionOf } from '../support/import';
 import { integrationSuite } from '../support/suite';
+import { largeScratchDir, onFreshWorker, stopFreshWorker } from './large-support';
 
 const MIN_BYTES = 610 * 1024 * 1024;
 /** The worker's peak RSS, MB, import and validation together (an idle worker is ~300 MB). */
 const PEAK_RSS_BOUND_MB = 800;
 
-const scratch = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const dir = fs.mkdtempSync(path.join(scratch, 'deltasql-large-validate-'));
+const dir = largeScratchDir('deltasql-large-validate-');
 const suite = integrationSuite('large-validate');
 const pgSchema = uniqueSchema('largevalidate');
 let gen: LargeCommitTable;
-let worker: WorkerProcess | undefined;
 
 beforeAll(() => {
   gen = writeLargeCommitTable(path.join(dir, 'table'), MIN_BYTES);
 });
 
 afterAll(async () => {
-  await worker?.stop();
+  await stopFreshWorker();
   await dropPgSchema(pgSchema);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -46,29 +42,15 @@ afterAll(async () => {
 test('a 610 MiB commit imports AND validates (by path ranges) with bounded worker memory; tampering is named', async () => {
   const h = suite.h;
   const url = pgUrl(pgSchema);
-  worker = await startWorkerProcess({
-    taskQueue: h.taskQueue,
-    env: { ...process.env, TEMPORAL_ADDRESS: h.env.TEMPORAL_ADDRESS },
-    logFile: path.join(suite.tmp, 'worker.log'),
-  });
-  const pid = worker.pid;
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMB(pid) ?? 0)), 500);
-  const t0 = Date.now();
-  try {
+  const { rssMB: peak, seconds } = await onFreshWorker(suite, 'validate', async () => {
     const input = importInput(path.join(dir, 'table'), url, { name: 'big' });
     const result = await awaitImport(await startImport(sessionOf(h), h.env, input), null);
     expect(result).toMatchObject({ targetVersion: 1, versionsImported: 2 });
     expect(result.validation?.lines).toContain('  ✓ files: file sets match');
     expect(result.validation?.passed).toBe(true);
-    peak = Math.max(peak, peakRssMB(pid) ?? 0);
-  } finally {
-    clearInterval(sampler);
-    await worker.stop();
-    worker = undefined;
-  }
+  });
   console.log(
-    `large validate: ${Math.round(gen.commitBytes / 2 ** 20)} MiB commit imported and validated in ${((Date.now() - t0) / 1000).toFixed(1)} s; worker peak RSS ${peak} MB`,
+    `large validate: ${Math.round(gen.commitBytes / 2 ** 20)} MiB commit imported and validated in ${seconds.toFixed(1)} s; worker peak RSS ${peak} MB`,
   );
   expect(peak).toBeGreaterThan(0);
   expect(peak).toBeLessThan(PEAK_RSS_BOUND_MB);

@@ -9,9 +9,7 @@
  * the generator's file counts, paths and sizes. Generated in a RAM disk when there is one.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { peakRssMB } from '../../bench/measure';
 import {
   CHECKPOINT_VERSION,
   writeLargeCheckpointTable,
@@ -20,9 +18,9 @@ import {
 import { awaitImport, startImport } from '../../client/import-client';
 import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { dropPgSchema, pgUrl, uniqueSchema } from '../catalog/helpers';
-import { startWorkerProcess, type WorkerProcess } from '../faults/worker-process';
 import { importInput, sessionOf } from '../support/import';
 import { integrationSuite } from '../support/suite';
+import { largeScratchDir, onFreshWorker, stopFreshWorker } from './large-support';
 
 const MIN_BYTES = 610 * 1024 * 1024;
 /** V8's string limit: a checkpoint above it cannot be read as one string. */
@@ -30,12 +28,10 @@ const V8_STRING_LIMIT = 2 ** 29 - 24;
 /** The worker's own peak RSS, MB (an idle worker is ~300 MB; the state is ~600 MB of JSON). */
 const PEAK_RSS_BOUND_MB = 800;
 
-const scratch = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const dir = fs.mkdtempSync(path.join(scratch, 'deltasql-large-jsoncp-'));
+const dir = largeScratchDir('deltasql-large-jsoncp-');
 const suite = integrationSuite('large-jsoncp');
 const pgSchema = uniqueSchema('largejsoncp');
 let gen: LargeCheckpointTable;
-let worker: WorkerProcess | undefined;
 
 beforeAll(async () => {
   const started = Date.now();
@@ -46,23 +42,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker?.stop();
+  await stopFreshWorker();
   await dropPgSchema(pgSchema);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function importOnWorker(url: string): Promise<{ rssMB: number; seconds: number }> {
+function importOnWorker(url: string): Promise<{ rssMB: number; seconds: number }> {
   const h = suite.h;
-  worker = await startWorkerProcess({
-    taskQueue: h.taskQueue,
-    env: { ...process.env, TEMPORAL_ADDRESS: h.env.TEMPORAL_ADDRESS },
-    logFile: path.join(suite.tmp, `worker-${path.basename(url)}.log`),
-  });
-  const pid = worker.pid;
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMB(pid) ?? 0)), 500);
-  const t0 = Date.now();
-  try {
+  return onFreshWorker(suite, path.basename(url), async () => {
     const input = importInput(path.join(dir, 'table'), url, { name: 'bigcp', mode: 'checkpoint-only' });
     const result = await awaitImport(await startImport(sessionOf(h), h.env, input), null);
     expect(result).toMatchObject({ startVersion: CHECKPOINT_VERSION, targetVersion: CHECKPOINT_VERSION + 1 });
@@ -70,13 +57,7 @@ async function importOnWorker(url: string): Promise<{ rssMB: number; seconds: nu
     expect(result.counts).toMatchObject({ add: gen.files + gen.added, remove: 5 + gen.removed, txn: 1 });
     expect(result.validation?.lines).toContain('  ✓ files: file sets match');
     expect(result.validation?.passed).toBe(true);
-    peak = Math.max(peak, peakRssMB(pid) ?? 0);
-  } finally {
-    clearInterval(sampler);
-    await worker.stop();
-    worker = undefined;
-  }
-  return { rssMB: peak, seconds: (Date.now() - t0) / 1000 };
+  });
 }
 
 async function checkCatalog(url: string): Promise<void> {

@@ -12,8 +12,8 @@ import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { parseShares, sha256Hex } from '../../sharing/config';
 import { buildSharingServer, type AccessLogEntry } from '../../sharing/server';
 import { loadHistory, tempDir } from '../catalog/helpers';
+import { VENV_PYTHON } from '../support/python';
 
-export const PYTHON = path.resolve(__dirname, '../../.venv/bin/python');
 export const ORACLE = path.join(__dirname, 'oracle.py');
 
 export interface ImportedTable {
@@ -168,7 +168,7 @@ export async function runOracle(checks: object[], dir: string): Promise<Map<stri
   const job = path.join(dir, `job-${Date.now()}.json`);
   fs.writeFileSync(job, JSON.stringify(checks));
   const { spawn } = await import('node:child_process');
-  const child = spawn(PYTHON, [ORACLE, job], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(VENV_PYTHON, [ORACLE, job], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -188,7 +188,7 @@ export async function runOracle(checks: object[], dir: string): Promise<Map<stri
 export function runOracleSync(checks: object[], dir: string): Map<string, OracleResult> {
   const job = path.join(dir, `job-${Date.now()}.json`);
   fs.writeFileSync(job, JSON.stringify(checks));
-  const r = spawnSync(PYTHON, [ORACLE, job], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(VENV_PYTHON, [ORACLE, job], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`oracle exited ${r.status}: ${r.stderr.slice(-3000)}`);
   const results = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as OracleResult[];
   return new Map(results.map((x) => [x.id, x]));
