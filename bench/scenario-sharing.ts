@@ -9,10 +9,11 @@
  * (memory cache off, answers kept on disk and re-signed per response; its very first request per
  * case builds the file and is reported apart) and, on the small table, `cached` (the default
  * server: whole answers re-used from memory). Also: requests per second with 8 concurrent
- * clients, and the process's RSS while the large table's answer streams uncached.
+ * clients, and the uncached server's RSS while the large table's answer streams.
  *
- * The server runs in this process over the bench PostgreSQL catalog; tables are imported through
- * the catalog writer (the same calls the import activities make) once and reused.
+ * Each server is a `deltasql serve` process (bench/serve-process.ts) over the bench PostgreSQL
+ * catalog, as deployed; the clients run in this process. Tables are imported through the catalog
+ * writer (the same calls the import activities make) once and reused.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,12 +26,14 @@ import type { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { Commit } from '../delta/actions';
 import { DeltaTable } from '../delta/table';
 import { parseShares, sha256Hex } from '../sharing/config';
-import { buildSharingServer } from '../sharing/server';
 import type { TableShape } from './config';
 import { ensureDataset, type Dataset } from './datasets';
 import { interleave, type InterleavedResult } from './interleave';
 import { median, round } from './measure';
 import { withSchema } from './pg-admin';
+import { startFloor, startServe, type ServeProcess } from './serve-process';
+
+const ROOT = path.resolve(__dirname, '..', '..');
 
 const run = promisify(execFile);
 const DeltaRsFiles = z.object({ seconds: z.array(z.number()), numFiles: z.number().int() });
@@ -98,6 +101,11 @@ export interface CaseResult {
    * its file and re-signed (one slot per line). The warm-up pair's first request builds the file.
    */
   stored: SideFigures;
+  /**
+   * A bare node:http process sending the same number of lines and bytes from memory
+   * (bench/http-floor.ts): its speedup is the most any server could reach with this answer here.
+   */
+  floor: SideFigures;
   /** Seconds of the request that built the kept answer (a cold answer plus writing the file). */
   storedBuildSeconds: number;
   /** Memory cache and kept answers off: every request reads SQL and signs every URL. */
@@ -180,21 +188,33 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
     `    hashSha256: ${sha256Hex(token)}`,
     '    shares: [bench]',
   ].join('\n');
-  const shares = parseShares(yaml);
+  parseShares(yaml); // fails here, not in three child processes, if the file is wrong
+  const sharesFile = path.join(o.dataRoot, `sharing-shares-${mode}.yaml`);
+  fs.writeFileSync(sharesFile, yaml);
   // Kept answers start empty: the first stored request of each case (in its warm-up pair) builds one.
   const answerDir = path.join(o.dataRoot, `sharing-answers-${mode}`);
   fs.rmSync(answerDir, { recursive: true, force: true });
+  const serve = (args: string[]): Promise<ServeProcess> =>
+    startServe({
+      root: ROOT,
+      catalogUrl: withSchema(o.dbUrl, 'bench_sharing'),
+      sharesFile,
+      basePath: '/ds',
+      args,
+    });
   const servers = {
-    cached: await buildSharingServer({ store, shares, basePath: '/ds' }),
-    stored: await buildSharingServer({ store, shares, basePath: '/ds', responseCacheBytes: 0, answerDir }),
-    uncached: await buildSharingServer({ store, shares, basePath: '/ds', responseCacheBytes: 0 }),
+    cached: await serve([]),
+    stored: await serve(['--response-cache-mb', '0', '--answer-dir', answerDir]),
+    uncached: await serve(['--response-cache-mb', '0']),
   };
-  const ports = { cached: 0, stored: 0, uncached: 0 };
-  for (const k of ['cached', 'stored', 'uncached'] as const) {
-    await servers[k].listen({ host: '127.0.0.1', port: 0 });
-    const addr = servers[k].server.address();
-    ports[k] = typeof addr === 'object' && addr ? addr.port : 0;
-  }
+  type Side = keyof typeof servers | 'floor';
+  // The floor server (bench/http-floor.ts) is started per case, with that case's answer size.
+  const ports: Record<Side, number> = {
+    cached: servers.cached.port,
+    stored: servers.stored.port,
+    uncached: servers.uncached.port,
+    floor: 0,
+  };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
   /**
@@ -204,8 +224,8 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
   const query = async (
     name: string,
     version: number | null,
-    server: keyof typeof servers = 'cached',
-  ): Promise<{ s: number; files: number }> => {
+    server: Side = 'cached',
+  ): Promise<{ s: number; files: number; bytes: number }> => {
     try {
       return await queryOnce(name, version, server);
     } catch (e) {
@@ -218,8 +238,8 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
   const queryOnce = (
     name: string,
     version: number | null,
-    server: keyof typeof servers,
-  ): Promise<{ s: number; files: number }> =>
+    server: Side,
+  ): Promise<{ s: number; files: number; bytes: number }> =>
     new Promise((resolve, reject) => {
       const t0 = process.hrtime.bigint();
       const body = JSON.stringify(version === null ? {} : { version });
@@ -238,9 +258,11 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
         },
         (res) => {
           let lines = 0;
+          let bytes = 0;
           const errorText: Buffer[] = [];
           res.on('data', (c: Buffer) => {
             if (res.statusCode !== 200) errorText.push(c);
+            bytes += c.length;
             for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) lines++;
           });
           res.on('error', reject);
@@ -249,7 +271,7 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
               reject(
                 new Error(`query ${name}@${version}: HTTP ${res.statusCode} ${Buffer.concat(errorText)}`),
               );
-            else resolve({ s: Number(process.hrtime.bigint() - t0) / 1e9, files: lines - 2 });
+            else resolve({ s: Number(process.hrtime.bigint() - t0) / 1e9, files: lines - 2, bytes });
           });
         },
       );
@@ -268,38 +290,43 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
     ];
     for (const [name, ds, version, k, withCache] of plan) {
       o.log(`   ${name} table at version ${version} (${k} requests / opens per run)`);
-      const times = { cached: [] as number[], stored: [] as number[], uncached: [] as number[] };
-      const medians = { cached: [] as number[], stored: [] as number[], uncached: [] as number[] };
+      const times: Record<Side, number[]> = { cached: [], stored: [], uncached: [], floor: [] };
+      const medians: Record<Side, number[]> = { cached: [], stored: [], uncached: [], floor: [] };
       const deltaRs: number[] = [];
-      let storedBuildSeconds = -1;
       let expected = -1;
       const check = (files: number, who: string): void => {
         if (expected >= 0 && files !== expected)
           throw new Error(`${who} listed ${files} files of ${name}@${version}, the other side ${expected}`);
         expected = files;
       };
-      const requests = async (server: keyof typeof servers): Promise<number> => {
+      const requests = async (server: Side): Promise<number> => {
         const xs: number[] = [];
         for (let i = 0; i < k; i++) {
           const q = await query(name, version, server);
           check(q.files, `sharing (${server})`);
-          if (server === 'stored' && storedBuildSeconds < 0) storedBuildSeconds = q.s;
-          else xs.push(q.s);
+          xs.push(q.s);
         }
-        if (xs.length === 0) xs.push(storedBuildSeconds); // k = 1: the warm-up run only built it
         times[server].push(...xs);
         const m = median(xs);
         medians[server].push(m);
         return m;
       };
+      // The kept answer is built first (its time is reported apart); its size sizes the floor.
+      const built = await query(name, version, 'stored');
+      check(built.files, 'sharing (stored)');
+      const storedBuildSeconds = built.s;
+      const floor = await startFloor(ROOT, built.files + 2, built.bytes);
+      ports.floor = floor.port;
       const result = await interleave({
         log: o.log,
         a: {
-          name: withCache ? 'sharing (uncached, stored, cached)' : 'sharing (uncached, stored)',
+          name: `sharing (uncached, stored${withCache ? ', cached' : ''}; floor)`,
           run: async () => {
             await requests('uncached');
             const m = await requests('stored');
-            return withCache ? requests('cached') : m;
+            const c = withCache ? await requests('cached') : m;
+            await requests('floor');
+            return c;
           },
         },
         b: {
@@ -318,11 +345,11 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
             return median(out.seconds);
           },
         },
-      });
+      }).finally(() => floor.stop());
       // Warm-up runs are in the arrays too; percentiles are over the timed runs only.
       const pairs = result.pairs.length;
       const timed = (xs: number[]): number[] => xs.slice(xs.length - pairs * k);
-      const side = (server: keyof typeof servers): SideFigures => {
+      const side = (server: Side): SideFigures => {
         // delta-rs / this side per timed pair (this side's requests ran in the same A run).
         const sp = result.pairs.map(
           (p, i) => p.bSeconds / medians[server][medians[server].length - pairs + i],
@@ -337,12 +364,14 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
       };
       const uncached = side('uncached');
       const stored = side('stored');
+      const floorFigures = side('floor');
       cases.push({
         table: name,
         version,
         numFiles: expected,
         cached: withCache ? side('cached') : null,
         stored,
+        floor: floorFigures,
         storedBuildSeconds: round(storedBuildSeconds),
         uncached,
         deltaRsP50: round(percentile(timed(deltaRs), 50)),
@@ -378,15 +407,13 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
     const rpsRunsStored = await rps('stored');
     const rpsRunsUncached = await rps('uncached');
 
-    // RSS while the large table's latest answer streams (the answer is counted, not kept).
-    let peak = process.memoryUsage().rss;
-    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const before = process.memoryUsage().rss;
+    // The uncached server's RSS while the large table's latest answer streams (counted, not kept).
+    const before = servers.uncached.rssMB() ?? 0;
+    let peak = before;
+    const timer = setInterval(() => (peak = Math.max(peak, servers.uncached.rssMB() ?? 0)), 20);
     await query('large', null, 'uncached');
     clearInterval(timer);
-    o.log(
-      `   RSS ${Math.round(before / 2 ** 20)} MB before, peak ${Math.round(peak / 2 ** 20)} MB while streaming`,
-    );
+    o.log(`   server RSS ${Math.round(before)} MB before, peak ${Math.round(peak)} MB while streaming`);
     return {
       cases,
       requestsPerSecond8Clients: median(rpsRuns),
@@ -395,14 +422,12 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
       rpsRunsUncached,
       requestsPerSecond8ClientsStored: median(rpsRunsStored),
       rpsRunsStored,
-      largeTablePeakRssMB: Math.round(peak / 2 ** 20),
-      note: 'servers and clients in one Node process (node:http client); a warm server against a cold delta-rs open; shared 2-core machine under load',
+      largeTablePeakRssMB: Math.round(peak),
+      note: 'each server a `deltasql serve` process, the clients (node:http) in the harness process; a warm server against a cold delta-rs open (timed inside python)',
     };
   } finally {
     agent.destroy();
-    await servers.cached.close();
-    await servers.stored.close();
-    await servers.uncached.close();
+    await Promise.all([servers.cached.stop(), servers.stored.stop(), servers.uncached.stop()]);
     await store.close();
   }
 }

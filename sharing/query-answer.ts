@@ -8,7 +8,7 @@ import type { CatalogTable } from '../catalog/store';
 import type { SqlCatalogStore } from '../catalog/sql-catalog';
 import type { SnapshotJson } from '../delta/snapshot-json';
 import { partitionKeyMap } from '../reader/schema';
-import type { AnswerStore, AnswerWriter } from './answer-store';
+import type { AnswerStore, AnswerWriter, Backlog } from './answer-store';
 import { compilePredicate, parsePredicate } from './predicates';
 import { pgQueryLines, rowQueryLines } from './query-lines';
 import type { ResponseFormat, SignFn } from './responses';
@@ -65,8 +65,9 @@ function linesFromSql(src: AnswerSources, r: AnswerRequest, sign: SignFn): Promi
 async function keptLines(
   stored: AnswerStore,
   place: { key: string; slot: string },
+  backlog?: Backlog,
 ): Promise<AsyncGenerator<Buffer> | null> {
-  const kept = await stored.open(place.key, place.slot);
+  const kept = await stored.open(place.key, place.slot, backlog);
   if (kept === null) return null;
   const first = await kept.next().catch(async () => {
     await stored.discard(place.key);
@@ -86,15 +87,18 @@ async function keptLines(
 /**
  * The file lines of the answer, and (for an answer from SQL that can be kept) the writer the
  * caller feeds every chunk it sends to, then finishes, or aborts when the answer did not finish.
+ * With `backlog`, chunks of a kept answer are valid only until the consumer is past them
+ * (sharing/answer-store.ts): they must be sent, not kept.
  */
 export async function answerLines(
   src: AnswerSources,
   r: AnswerRequest,
   sign: SignFn,
+  backlog?: Backlog,
 ): Promise<{ lines: AsyncIterable<string | Buffer>; write?: AnswerWriter }> {
   const place = keptPlace(src, r, sign);
   if (place && src.stored) {
-    const kept = await keptLines(src.stored.store, place);
+    const kept = await keptLines(src.stored.store, place, backlog);
     if (kept) return { lines: kept };
   }
   const lines = await linesFromSql(src, r, sign);

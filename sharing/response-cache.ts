@@ -47,7 +47,7 @@ export class ResponseCache {
   collector(
     key: string,
     meta: Omit<CachedAnswer, 'body'>,
-  ): { add(chunk: string | Buffer): void; store(): void } {
+  ): { add(chunk: string | Buffer): void; store(): void; collecting(): boolean } {
     let parts: Buffer[] | null = this.maxEntryBytes > 0 ? [] : null;
     let size = 0;
     return {
@@ -58,6 +58,8 @@ export class ResponseCache {
         // Buffers are kept as they are: every chunk sent is a fresh one (answer-store.ts reads too).
         else parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
       },
+      /** Whether chunks added are still held (so their buffers must not be re-used). */
+      collecting: () => parts !== null,
       store: () => {
         if (parts === null) return;
         this.put(key, { ...meta, body: Buffer.concat(parts) });

@@ -31,7 +31,7 @@ import {
 } from './responses';
 import { changeStream, type ChangeMode } from './change-stream';
 import { pageText } from './query-lines';
-import type { AnswerStore, AnswerWriter } from './answer-store';
+import type { AnswerStore, AnswerWriter, Backlog } from './answer-store';
 import type { Prewarmer } from './prewarm';
 import { answerKey, answerLines, keepAnswer, type AnswerRequest } from './query-answer';
 import type { ResponseCache } from './response-cache';
@@ -162,6 +162,7 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): Ta
     rest: AsyncIterable<string | Buffer>,
     keep?: ReturnType<ResponseCache['collector']>,
     write?: AnswerWriter,
+    flow?: { backlog: Backlog },
   ): FastifyReply => {
     async function* all(): AsyncGenerator<string | Buffer> {
       const first = head.join('\n') + '\n';
@@ -180,7 +181,11 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): Ta
       }
       keep?.store();
     }
-    return headers(reply, version, format).send(Readable.from(all(), { highWaterMark: 1 }));
+    // Bytes, not objects: the backlog of a kept answer's re-used buffers is counted in bytes.
+    const body = Readable.from(all(), { objectMode: false, highWaterMark: 1 });
+    if (flow)
+      flow.backlog = () => (keep?.collecting() ? Infinity : body.readableLength + reply.raw.writableLength);
+    return headers(reply, version, format).send(body);
   };
 
   const states = new Map<string, SnapshotJson>();
@@ -252,11 +257,13 @@ export function registerTableRoutes(app: FastifyInstance, ctx: TableContext): Ta
     if (cached) return headers(reply, cached.version, cached.format).send(cached.body);
     const sign = ctx.signerFor(r.base, t, false, now);
     const keep = ctx.answers.collector(key, { version: s.version, format, signedAt: now });
-    const { lines, write } = await answerLines(ctx, r, sign);
+    // Until the answer streams, nothing of a kept answer's buffers may be re-used.
+    const flow = { backlog: (): number => Infinity };
+    const { lines, write } = await answerLines(ctx, r, sign, () => flow.backlog());
     // A plain query of the latest version: the next versions' answers are worth keeping ahead.
     if (format === 'parquet' && s.version === t.lastVersion && !r.hints && r.limitHint === undefined)
       ctx.prewarm?.note(t, r.base, s.version);
-    return ndjsonStream(reply, s.version, format, stateLines(s, format), lines, keep, write);
+    return ndjsonStream(reply, s.version, format, stateLines(s, format), lines, keep, write, flow);
   });
 
   /** Query from a starting version: the data-changing adds and removes, with historical metadata. */

@@ -216,3 +216,79 @@ test('AnswerStore: a line without the slot keeps nothing; the byte budget drops 
   expect(await read('k3')).not.toBeNull();
   expect(await read('k4')).not.toBeNull();
 });
+
+test('AnswerStore: a re-used buffer is never one the consumer has not handed on', async () => {
+  const store = new AnswerStore(path.join(dir, 'ring'), 1 << 30);
+  const chunks = Array.from({ length: 40 }, (_, c) =>
+    Array.from({ length: 1 + (c % 7) }, (_, l) => `{"c":${c},"l":${l},"s":"SL0T"}\n`).join(''),
+  );
+  const w = store.writer('ring', 'SL0T');
+  for (const c of chunks) expect(await w.add(c)).toBe(true);
+  await w.finish();
+  const expected = chunks.map((c) => c.replaceAll('SL0T', 'ABCD'));
+
+  // A consumer holding chunks in flight: what it holds must not change until it hands them on.
+  for (const hold of [0, 1, 3, 9]) {
+    const inFlight: { buf: Buffer; copy: string }[] = [];
+    const backlog = (): number => inFlight.reduce((a, f) => a + f.buf.length, 0);
+    const g = await store.open('ring', 'ABCD', backlog);
+    expect(g).not.toBeNull();
+    const seen = new Set<ArrayBufferLike>();
+    let i = 0;
+    for await (const buf of g!) {
+      expect(buf.toString()).toBe(expected[i++]);
+      for (const f of inFlight) expect(f.buf.toString()).toBe(f.copy); // untouched while held
+      seen.add(buf.buffer);
+      inFlight.push({ buf, copy: buf.toString() });
+      while (inFlight.length > hold) inFlight.shift(); // handed on, oldest first
+    }
+    expect(i).toBe(chunks.length);
+    // Held by none: the pool's buffers are re-used; held by many: fresh ones are taken instead.
+    if (hold <= 1) expect(seen.size).toBeLessThanOrEqual(4);
+    if (hold === 9) expect(seen.size).toBeGreaterThan(4);
+  }
+});
+
+test('a kept answer of many chunks sent to a slow client is exact (re-used buffers, back-pressure)', async () => {
+  const big = path.join(dir, 'big');
+  await generateTable({
+    dir: big,
+    versions: 40,
+    addsPerVersion: 400,
+    removesPerVersion: 0,
+    checkpointInterval: 0,
+    crcInterval: 0,
+    protocolUpgradeAt: 0,
+    schemaEvolutionEvery: 0,
+    txnEvery: 0,
+    seed: 31,
+  });
+  const store = await openCatalog(`sqlite:///${path.join(dir, 'big.db')}`);
+  stores.push(store);
+  const t = await store.ensureTable({ location: big, name: 'big' });
+  await store.writeVersions(t.tableId, (await loadHistory(big)).commits);
+  const answerDir = path.join(dir, 'answers-big');
+  const s = await serve(['big'], { store, dir, answerDir, responseCacheBytes: 0, filePageRows: 97 });
+  servers.push(s);
+  const first = await query(s, {}, 'big'); // from SQL, kept
+  expect(answerFiles(answerDir)).toHaveLength(1);
+  expect(first.length).toBeGreaterThan(8 << 20); // more than the socket buffers hold
+  // Read back slowly: the server's writes wait for the client, chunks stay in flight.
+  const r = await fetch(`${s.endpoint}/shares/fx/schemas/default/tables/big/query`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(r.status).toBe(200);
+  const parts: Buffer[] = [];
+  const reader = r.body!.getReader();
+  for (let k = 0; ; k++) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(Buffer.from(value));
+    if (k % 8 === 0) await new Promise((res) => setTimeout(res, 20));
+  }
+  const again = Buffer.concat(parts).toString();
+  expect(fileLines(again)).toHaveLength(16_000);
+  expect(again.replace(SLOT, 'SLOT')).toBe(first.replace(SLOT, 'SLOT'));
+});
