@@ -68,33 +68,29 @@ export function addFilesValidAt(
   return { sql: parts.join(' UNION ALL '), params };
 }
 
-/** Code-unit order of path, then of the DV id: the order of snapshot files (`compareFiles`). */
-function comparePathRows(a: unknown[], b: unknown[]): number {
-  const pa = a[0] as string;
-  const pb = b[0] as string;
-  if (pa !== pb) return pa < pb ? -1 : 1;
-  const da = a[1] as string;
-  const db = b[1] as string;
-  return da < db ? -1 : da > db ? 1 : 0;
-}
-
 /**
  * Paths of the data files valid at the version `q` designates (latest by default), as stored in
- * the add actions (relative to the table root, or absolute URIs), sorted like snapshot files.
+ * the add actions (relative to the table root, or absolute URIs), sorted like snapshot files
+ * (code-unit order of path, then DV id). Only `path` is read: two entries with the same path are
+ * the same string whatever their DV order, so the DV tie-break cannot change the list, and the
+ * built-in string sort (code-unit order, no comparator call per comparison: about half the time
+ * for 1M paths) gives exactly that order.
  * Errors are the snapshot's: CatalogTableNotFound, VersionNotFound.
  */
 export async function readFileList(db: SqlDriver, idOrName: string, q: FileListQuery): Promise<string[]> {
   const { table, version } = await resolveTableVersion(db, idOrName, q);
-  const { sql, params } = addFilesValidAt('path, dv_id', table.tableId, version, db.dialect);
-  const rows = await queryArrays(db, sql, ['path', 'dv_id'], params);
-  for (const r of rows) {
-    if (typeof r[0] !== 'string' || typeof r[1] !== 'string') {
+  const { sql, params } = addFilesValidAt('path', table.tableId, version, db.dialect);
+  const rows = await queryArrays(db, sql, ['path'], params);
+  const paths = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows[i][0];
+    if (typeof p !== 'string') {
       throw new DeltaSqlError(
         'CatalogError',
-        `malformed dl_add_files row in catalog table ${table.name} at version ${version} (path ${String(r[0])})`,
+        `malformed dl_add_files row in catalog table ${table.name} at version ${version} (path ${String(p)})`,
       );
     }
+    paths[i] = p;
   }
-  rows.sort(comparePathRows);
-  return rows.map((r) => r[0] as string);
+  return paths.sort();
 }

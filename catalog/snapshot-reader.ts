@@ -46,23 +46,33 @@ export function parseRaw<S extends z.ZodTypeAny>(
 
 /** Columns a FileJson needs, in the positional order `fileFromRow` reads them (never `raw`). */
 export const FILE_COLUMNS = 'path, size, modification_time, partition_values, deletion_vector, stats';
+const FILE_COLUMNS_LIST = FILE_COLUMNS.split(', ');
 
-/** BIGINT columns arrive as strings from pg and as numbers from SQLite. */
-const toNum = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
-const isNum = (v: unknown): boolean =>
-  typeof v === 'number' || (typeof v === 'string' && v !== '' && Number.isFinite(Number(v)));
+/** A BIGINT column (a string from pg, a number from SQLite) as a number; null when it is not one. */
+function num(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Parsed `partition_values` by stored text, for one read: a table has few distinct values. */
+export type PartitionValuesCache = Map<string, Record<string, string | null>>;
 
 /**
  * A file entry from its columns. The catalog wrote these columns itself from the zod-validated add
  * body, so a cheap type check replaces a per-row zod parse (which dominated 1M-file snapshots);
- * `fileJson` still builds the entry so the key order is the log reader's.
+ * `fileJson` still builds the entry so the key order is the log reader's. With `pvCache`, each
+ * distinct partition_values text is parsed once (`fileJson` copies it into every entry anyway).
  */
-export function fileFromRow(r: unknown[], where: string): FileJson {
-  const [path, size, mtime, pv, dv, stats] = r;
+export function fileFromRow(r: unknown[], where: string, pvCache?: PartitionValuesCache): FileJson {
+  const [path, sizeCol, mtimeCol, pv, dv, stats] = r;
+  const size = num(sizeCol);
+  const mtime = num(mtimeCol);
   if (
     typeof path !== 'string' ||
-    !isNum(size) ||
-    !isNum(mtime) ||
+    size === null ||
+    mtime === null ||
     (pv !== null && typeof pv !== 'string') ||
     (dv !== null && typeof dv !== 'string') ||
     (stats !== null && typeof stats !== 'string')
@@ -70,17 +80,27 @@ export function fileFromRow(r: unknown[], where: string): FileJson {
     throw new DeltaSqlError('CatalogError', `malformed dl_add_files row in ${where} (path ${String(path)})`);
   }
   let partitionValues: Record<string, string | null> | null = null;
-  try {
-    if (pv !== null) partitionValues = JSON.parse(pv) as Record<string, string | null>;
-  } catch (e) {
-    throw new DeltaSqlError('CatalogError', `stored partition_values of ${path} in ${where} is not JSON`, {
-      cause: e,
-    });
+  if (pv !== null) {
+    partitionValues = pvCache?.get(pv) ?? null;
+    if (partitionValues === null) {
+      try {
+        partitionValues = JSON.parse(pv) as Record<string, string | null>;
+      } catch (e) {
+        throw new DeltaSqlError(
+          'CatalogError',
+          `stored partition_values of ${path} in ${where} is not JSON`,
+          {
+            cause: e,
+          },
+        );
+      }
+      pvCache?.set(pv, partitionValues);
+    }
   }
   return fileJson({
     path,
-    size: toNum(size),
-    modificationTime: toNum(mtime),
+    size,
+    modificationTime: mtime,
     partitionValues,
     // Rare; keeps the full schema check for the nested DV object.
     deletionVector: dv === null ? null : parseRaw(dv, 'deletionVector', DeletionVectorSchema, where),
@@ -117,8 +137,11 @@ async function validAt(
 /** The add files valid at V as FileJson, in no particular order (`snapshotJson` sorts). */
 async function filesAt(db: SqlDriver, id: string, v: number, where: string): Promise<FileJson[]> {
   const { sql, params } = addFilesValidAt(FILE_COLUMNS, id, v, db.dialect);
-  const rows = await queryArrays(db, sql, FILE_COLUMNS.split(', '), params);
-  return rows.map((r) => fileFromRow(r, where));
+  const rows = await queryArrays(db, sql, FILE_COLUMNS_LIST, params);
+  const pvCache: PartitionValuesCache = new Map();
+  const files = new Array<FileJson>(rows.length);
+  for (let i = 0; i < rows.length; i++) files[i] = fileFromRow(rows[i], where, pvCache);
+  return files;
 }
 
 /** Number and total size of the add files valid at V (one row per validity class, summed here). */
