@@ -6,6 +6,8 @@
  * file's elements: a file is `elements.join('\n')`, each element `text + (cr ? '\r' : '')`. The
  * last element is the text after the last '\n' (empty when the file ends with a newline).
  */
+import { isUtf8 } from 'node:buffer';
+
 export interface Line {
   /** 1-based line number. */
   no: number;
@@ -81,11 +83,12 @@ const WHOLE_DECODE_MAX = 256 * 1024 * 1024;
 /**
  * The whole file as one string when that is how it is split (small enough, and the text
  * re-encodes to the bytes, so every line is exact); null otherwise (split by LineSplitter).
+ * Valid UTF-8 is exactly what decodes and re-encodes to the same bytes (anything else decodes
+ * to U+FFFD somewhere), so one validity scan of the bytes, without a string, decides it.
  */
 export function exactText(buf: Buffer): string | null {
-  if (buf.length > WHOLE_DECODE_MAX) return null;
-  const text = buf.toString('utf8');
-  return decodedExactly(text, buf, 0, buf.length) ? text : null;
+  if (buf.length > WHOLE_DECODE_MAX || !isUtf8(buf)) return null;
+  return buf.toString('utf8');
 }
 
 /** Every line of an in-memory file. */
