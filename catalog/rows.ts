@@ -99,33 +99,34 @@ export function countAction(counts: ActionCounts, a: LogAction): void {
   counts[a.type] += 1;
 }
 
-/** Tracks open rows per identity within one buffer, and the first touch of each identity. */
+/**
+ * Tracks open rows per identity within one buffer, and the first touch of each identity. An
+ * identity is one string (its key columns joined by U+0000): one map entry per identity, whose
+ * value is its open row, or null once seen with none open (one lookup per action, issue 21).
+ */
 class ValidityTracker {
-  private readonly open = new Map<string, SqlValue[]>();
-  private readonly seen = new Set<string>();
+  private readonly rows = new Map<string, SqlValue[] | null>();
   readonly touches: ValidityTouch[] = [];
   constructor(
     private readonly endIdx: number,
     private readonly trackDb: boolean,
   ) {}
   /**
-   * An action on `key` at `version`: closes the previous row; `row` (if any) becomes the open one.
-   * `dbKeys` are the identities to close in the database (several spellings of one file path).
+   * An action on identity `id` at `version`: closes the previous row; `row` (if any) becomes the
+   * open one. An identity new to this buffer closes its open rows in the database (`dbKeys`, the
+   * key columns of each spelling of a file path; built only then).
    */
-  hit(key: string[], version: number, row: SqlValue[] | null, dbKeys: string[][] = [key]): void {
-    const k = key.join('\u0000');
-    const prev = this.open.get(k);
+  hit(id: string, version: number, row: SqlValue[] | null, dbKeys: () => readonly string[][]): void {
+    const prev = this.rows.get(id);
     if (prev) prev[this.endIdx] = version;
-    else if (this.trackDb && !this.seen.has(k))
-      for (const dk of dbKeys) this.touches.push({ key: dk, version });
-    this.seen.add(k);
-    if (row) this.open.set(k, row);
-    else this.open.delete(k);
+    else if (prev === undefined && this.trackDb)
+      for (const key of dbKeys()) this.touches.push({ key, version });
+    this.rows.set(id, row);
   }
-  /** The row open for `key` in this buffer, and whether the buffer has seen `key` at all. */
-  lookup(key: string[]): { open: SqlValue[] | undefined; seen: boolean } {
-    const k = key.join('\u0000');
-    return { open: this.open.get(k), seen: this.seen.has(k) };
+  /** The row open for `id` in this buffer, and whether the buffer has seen `id` at all. */
+  lookup(id: string): { open: SqlValue[] | undefined; seen: boolean } {
+    const prev = this.rows.get(id);
+    return { open: prev ?? undefined, seen: prev !== undefined };
   }
 }
 
@@ -232,15 +233,17 @@ export class RowBuffer {
   /** A file identity is its canonical path (URI spellings of one file match, as in Spark) and DV id. */
   private fileHit(path: string, dv: string, version: number, row: SqlValue[] | null, root?: string): void {
     const { canonical, spellings } = fileIdentity(path, root);
-    const dbKeys = spellings.length === 1 ? undefined : spellings.map((p) => [p, dv]);
+    const id = `${canonical}\u0000${dv}`;
     if (row === null && this.trackDb) {
       // A remove: note when it names its add in another spelling (cheap: one map lookup).
-      const { open, seen } = this.trackers.dl_add_files.lookup([canonical, dv]);
+      const { open, seen } = this.trackers.dl_add_files.lookup(id);
       if (open) {
         if (open[ADD_PATH] !== path) addPathMismatch(this.pathMismatches, path, String(open[ADD_PATH]));
-      } else if (!seen && dbKeys) this.spellingChecks.push({ version, path, dv, spellings });
+      } else if (!seen && spellings.length > 1) this.spellingChecks.push({ version, path, dv, spellings });
     }
-    this.trackers.dl_add_files.hit([canonical, dv], version, row, dbKeys);
+    this.trackers.dl_add_files.hit(id, version, row, () =>
+      spellings.length === 1 ? [[canonical, dv]] : spellings.map((p) => [p, dv]),
+    );
   }
 
   /** `root`: the table root (Commit.root), so absolute paths under it match relative ones. */
@@ -327,7 +330,7 @@ export class RowBuffer {
           null,
           a.raw,
         ]);
-        this.trackers.dl_txns.hit([b.appId], version, row);
+        this.trackers.dl_txns.hit(b.appId, version, row, () => [[b.appId]]);
         return;
       }
       case 'domainMetadata': {
@@ -342,7 +345,7 @@ export class RowBuffer {
           null,
           a.raw,
         ]);
-        this.trackers.dl_domain_metadata.hit([b.domain], version, row);
+        this.trackers.dl_domain_metadata.hit(b.domain, version, row, () => [[b.domain]]);
         return;
       }
       case 'cdc': {

@@ -19,6 +19,32 @@ const MULTI_ROW_MAX = 64;
 /** Touches closed by one UPDATE at most (closeValidity). */
 const CLOSE_GROUP_MAX = 64;
 
+/**
+ * Pragmas of every catalog connection (besides busy_timeout), in order. Exported so the raw
+ * better-sqlite3 baseline of the benchmark (bench/scenario-peers.ts) loads with the very same ones.
+ *
+ * - WAL with synchronous = NORMAL: a commit appends to the WAL without an fsync, yet is atomic; a
+ *   killed worker never leaves part of a transaction (so of a version) visible. Only a power loss
+ *   can drop the last commits, never half of one.
+ * - cache_size 64 MiB (default 2 MiB): an import updates the add table's path-keyed indexes at
+ *   random (inserts into the open-identity index, validity closes); with the default cache those
+ *   pages were evicted and re-read, and spilled into the WAL mid-transaction (issue 21 profile).
+ *   The cache is filled only as pages are touched, so a small catalog costs nothing.
+ * - wal_autocheckpoint 16,384 pages (64 MiB at 4 KiB pages; default 1,000): the checkpoint (copy
+ *   WAL frames into the database, two fsyncs) ran inside COMMIT every 4 MiB of WAL, about half of
+ *   the SQLite time of the quick full-history import. Fewer checkpoints copy a page once instead
+ *   of once per checkpoint it was dirtied in. journal_size_limit truncates the WAL file back to
+ *   64 MiB after a checkpoint, so one large transaction does not leave a large file behind.
+ */
+export const SQLITE_PRAGMAS: readonly string[] = [
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'foreign_keys = ON',
+  'cache_size = -65536',
+  'wal_autocheckpoint = 16384',
+  'journal_size_limit = 67108864',
+];
+
 type Bindable = string | number | null;
 const bind = (v: SqlValue): Bindable => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
@@ -178,9 +204,7 @@ export class SqliteDriver implements SqlDriver {
     try {
       db = new Database(path);
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      if (path !== ':memory:') db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
+      for (const p of SQLITE_PRAGMAS) if (path !== ':memory:' || !p.startsWith('journal_mode')) db.pragma(p);
     } catch (e) {
       throw new DeltaSqlError(
         'CatalogUnavailable',

@@ -110,7 +110,9 @@ export async function awaitImport(
   /** Ends the poll's sleep at once when the result is in, so the import's wall time never includes it. */
   let wake = (): void => undefined;
   const poll = (async () => {
-    while (!finished) {
+    // With nothing to show, no progress queries: each is a query task the worker answers between
+    // the import's own workflow tasks (one at once at the start, then every POLL_MS; issue 21).
+    while (view && !finished) {
       try {
         const p = await started.handle.query(progressQuery);
         const waiting = p.catalogWait
