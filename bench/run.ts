@@ -35,7 +35,7 @@ import { snapshotScenario, type SnapshotResult } from './scenario-snapshot';
 import { d2dScenario, sqliteRawScenario, type D2dResult, type SqliteRawResult } from './scenario-peers';
 import { FORMATS_FULL, FORMATS_QUICK, formatsScenario, type FormatsResult } from './scenario-formats';
 import { exportScenario, type ExportScenarioResult } from './scenario-export';
-import { sharingScenario, type SharingResult } from './scenario-sharing';
+import { sharingKeys, sharingScenario, type SharingResult } from './scenario-sharing';
 import { migrateScenario, type MigrateBenchResult } from './scenario-migrate';
 import { commitsScenario, type CommitsBenchResult } from './scenario-commits';
 import { largeCommitScenario, type LargeCommitResult } from './scenario-largecommit';
@@ -355,6 +355,7 @@ async function main(): Promise<void> {
     exportCheckpointVsDeltaRsRatio: exportBench?.checkpointVsDeltaRs.ratioMedian ?? null,
     exportCheckpointPeakRssMB: exportBench?.sqlCheckpointPeakRssMb ?? null,
     sharingRequestsPerSecond8Clients: sharing?.requestsPerSecond8Clients ?? null,
+    ...sharingKeys(sharing),
     migrateSqliteToPostgresRatio: migrate?.sqliteToPostgres.ratioMedian ?? null,
     migratePostgresToDuckdbRatio: migrate?.postgresToDuckdb.ratioMedian ?? null,
     largeCommitPeakRssMB: largeCommit ? Math.max(...largeCommit.runs.map((r) => r.peakRssMB ?? 0)) : null,

@@ -431,3 +431,29 @@ export async function sharingScenario(o: SharingBenchOptions): Promise<SharingRe
     await store.close();
   }
 }
+
+/**
+ * Top-level keys of bench/results/latest.json: delta-rs time / query time per case, for the best
+ * server of the case (cached on the 20k table, kept answers on the 1M one) and for the bare-HTTP
+ * floor of the same bytes; null when the scenario did not run.
+ */
+export function sharingKeys(s: SharingResult | null): Record<string, number | null> {
+  const cell = (table: string, latest: boolean): CaseResult | undefined => {
+    const of = s?.cases.filter((c) => c.table === table) ?? [];
+    const v = of.map((c) => c.version);
+    return of.find((c) => c.version === (latest ? Math.max(...v) : Math.min(...v)));
+  };
+  const out: Record<string, number | null> = {};
+  for (const [name, table] of [
+    ['20k', 'small'],
+    ['1M', 'large'],
+  ] as const) {
+    for (const latest of [true, false]) {
+      const c = cell(table, latest);
+      const key = `${name}${latest ? 'Latest' : 'Historical'}`;
+      out[`sharingSpeedup${key}`] = c ? (c.cached ?? c.stored).speedupMedian : null;
+      out[`sharingFloorSpeedup${key}`] = c ? c.floor.speedupMedian : null;
+    }
+  }
+  return out;
+}
