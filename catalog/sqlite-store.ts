@@ -23,9 +23,6 @@ const CLOSE_GROUP_MAX = 64;
  * Pragmas of every catalog connection (besides busy_timeout), in order. Exported so the raw
  * better-sqlite3 baseline of the benchmark (bench/scenario-peers.ts) loads with the very same ones.
  *
- * - page_size 16 KiB (default 4 KiB), first: it applies only to a file that is still empty, so
- *   existing catalogs keep theirs. The WAL gets a quarter of the frames per commit (one write each)
- *   and B-trees keyed by long paths split less: a commit of 25k add rows took half the time.
  * - WAL with synchronous = NORMAL: a commit appends to the WAL without an fsync, yet is atomic; a
  *   killed worker never leaves part of a transaction (so of a version) visible. Only a power loss
  *   can drop the last commits, never half of one.
@@ -33,19 +30,18 @@ const CLOSE_GROUP_MAX = 64;
  *   random (inserts into the open-identity index, validity closes); with the default cache those
  *   pages were evicted and re-read, and spilled into the WAL mid-transaction (issue 21 profile).
  *   The cache is filled only as pages are touched, so a small catalog costs nothing.
- * - wal_autocheckpoint 4,096 pages (64 MiB at 16 KiB pages; default 1,000 pages): the checkpoint
- *   (copy WAL frames into the database, two fsyncs) ran inside COMMIT every 4 MiB of WAL, about
- *   half of the SQLite time of the quick full-history import. Fewer checkpoints copy a page once instead
+ * - wal_autocheckpoint 16,384 pages (64 MiB at 4 KiB pages; default 1,000): the checkpoint (copy
+ *   WAL frames into the database, two fsyncs) ran inside COMMIT every 4 MiB of WAL, about half of
+ *   the SQLite time of the quick full-history import. Fewer checkpoints copy a page once instead
  *   of once per checkpoint it was dirtied in. journal_size_limit truncates the WAL file back to
  *   64 MiB after a checkpoint, so one large transaction does not leave a large file behind.
  */
 export const SQLITE_PRAGMAS: readonly string[] = [
-  'page_size = 16384',
   'journal_mode = WAL',
   'synchronous = NORMAL',
   'foreign_keys = ON',
   'cache_size = -65536',
-  'wal_autocheckpoint = 4096',
+  'wal_autocheckpoint = 16384',
   'journal_size_limit = 67108864',
 ];
 
