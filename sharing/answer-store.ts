@@ -30,6 +30,8 @@ const SUFFIX = '.answer';
 const POOL_BUFFERS = 4;
 /** A pool buffer's least size, so that chunks of somewhat different sizes fit the same one. */
 const POOL_BUFFER_MIN = 1 << 20;
+/** Buffers a store keeps between answers (an answer of 4 chunks would otherwise allocate all 4). */
+const SPARE_BUFFERS = 8;
 
 /**
  * Bytes yielded so far that the consumer has not yet handed to the kernel (its own buffers plus
@@ -39,18 +41,26 @@ export type Backlog = () => number;
 
 /**
  * Buffers handed out in order and re-used once the consumer is past them: a buffer whose bytes
- * ended at offset `end` of everything yielded is free when `yielded - backlog() >= end`.
+ * ended at offset `end` of everything yielded is free when `yielded - backlog() >= end`. Buffers
+ * come from, and go back to, the store's `spare` ones, so that small answers allocate none either.
  */
 class BufferRing {
   private readonly slots: { buf: Buffer; end: number }[] = [];
   private next = 0;
   private yielded = 0;
 
-  constructor(private readonly backlog: Backlog) {}
+  constructor(
+    private readonly backlog: Backlog,
+    private readonly spare: Buffer[],
+  ) {}
 
   /** A buffer of `size` bytes, which the caller fills and yields before asking again. */
   take(size: number): Buffer {
-    const roomy = (): Buffer => Buffer.allocUnsafeSlow(Math.max(size + (size >> 2), POOL_BUFFER_MIN));
+    const roomy = (): Buffer => {
+      const i = this.spare.findIndex((b) => b.length >= size);
+      if (i >= 0) return this.spare.splice(i, 1)[0];
+      return Buffer.allocUnsafeSlow(Math.max(size + (size >> 2), POOL_BUFFER_MIN));
+    };
     if (this.slots.length < POOL_BUFFERS) {
       this.next = this.slots.push({ buf: roomy(), end: Infinity }) - 1;
       return this.slots[this.next].buf;
@@ -68,10 +78,20 @@ class BufferRing {
     if (s !== undefined && s.buf === buf) s.end = this.yielded;
     this.next = (this.next + 1) % POOL_BUFFERS;
   }
+
+  /** The answer ended: buffers the consumer is past go back to the spare ones, the rest to GC. */
+  release(): void {
+    const done = this.yielded - this.backlog();
+    for (const s of this.slots)
+      if (s.end <= done && this.spare.length < SPARE_BUFFERS) this.spare.push(s.buf);
+    this.slots.length = 0;
+  }
 }
 
 export class AnswerStore {
   private bytesKnown: number | null = null;
+  /** Read buffers no answer is using (sharing/answer-store.ts BufferRing). */
+  private readonly spare: Buffer[] = [];
 
   constructor(
     readonly dir: string,
@@ -110,7 +130,7 @@ export class AnswerStore {
     }
     const now = new Date();
     fs.promises.utimes(file, now, now).catch(() => undefined); // recently used
-    const ring = backlog ? new BufferRing(backlog) : null;
+    const ring = backlog ? new BufferRing(backlog, this.spare) : null;
     return (async function* () {
       try {
         let pos = 8;
@@ -136,6 +156,7 @@ export class AnswerStore {
           yield body;
         }
       } finally {
+        ring?.release();
         await fh.close();
       }
     })();

@@ -247,6 +247,28 @@ test('AnswerStore: a re-used buffer is never one the consumer has not handed on'
     if (hold <= 1) expect(seen.size).toBeLessThanOrEqual(4);
     if (hold === 9) expect(seen.size).toBeGreaterThan(4);
   }
+  // Two answers read at once share the store's spare buffers; neither changes what the other holds.
+  const consumers = [2, 5].map((hold) => ({
+    hold,
+    inFlight: [] as { buf: Buffer; copy: string }[],
+    i: 0,
+    g: null as AsyncGenerator<Buffer> | null,
+  }));
+  for (const c of consumers)
+    c.g = await store.open('ring', 'ABCD', () => c.inFlight.reduce((a, f) => a + f.buf.length, 0));
+  for (let live = consumers.length; live > 0;) {
+    live = 0;
+    for (const c of consumers) {
+      const r = await c.g!.next();
+      if (r.done) continue;
+      live++;
+      expect(r.value.toString()).toBe(expected[c.i++]);
+      for (const d of consumers) for (const f of d.inFlight) expect(f.buf.toString()).toBe(f.copy);
+      c.inFlight.push({ buf: r.value, copy: r.value.toString() });
+      while (c.inFlight.length > c.hold) c.inFlight.shift();
+    }
+  }
+  expect(consumers.map((c) => c.i)).toEqual([chunks.length, chunks.length]);
 });
 
 test('a kept answer of many chunks sent to a slow client is exact (re-used buffers, back-pressure)', async () => {
