@@ -23,16 +23,20 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number;
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, value };
 }
 
-/** Peak resident set size (VmHWM) of a live process, in MB; null when /proc has no entry. */
-export function peakRssMB(pid: number): number | null {
+/** A memory figure of a live process's /proc status (VmHWM: peak RSS, VmRSS: RSS now), in MB; null when gone. */
+export function procStatusMB(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(
+      fs.readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
     return m ? round(Number(m[1]) / 1024, 1) : null;
   } catch {
     return null;
   }
 }
+
+/** Peak resident set size (VmHWM) of a live process, in MB; null when /proc has no entry. */
+export const peakRssMB = (pid: number): number | null => procStatusMB(pid, 'VmHWM');
 
 export interface MachineInfo {
   nproc: number;

@@ -23,7 +23,9 @@ import { z } from 'zod';
 import { openCatalog } from '../catalog/open';
 import { quoteIdent } from '../catalog/sql';
 import { SQLITE_PRAGMAS } from '../catalog/sqlite-store';
+import { percentDecoded } from '../delta/path-canonical';
 import type { Dataset } from './datasets';
+import { fileSetCheck } from './file-sets';
 import { importRunner, type ImportRunner } from './import-runner';
 import { interleave, type InterleavedResult } from './interleave';
 import { dropSchema, withSchema } from './pg-admin';
@@ -41,34 +43,6 @@ export interface PeerOptions {
   python: string;
   d2dScript: string;
   pairs: number;
-}
-
-const decoded = (p: string): string => {
-  try {
-    return decodeURIComponent(p);
-  } catch {
-    return p;
-  }
-};
-
-/** Remembers the first file set seen and throws when a later run (of either side) differs. */
-function fileSetCheck(where: string): (side: string, files: readonly string[]) => void {
-  let ref: { side: string; set: Set<string> } | null = null;
-  return (side, files) => {
-    const set = new Set(files.map(decoded));
-    if (set.size !== files.length) throw new Error(`${where}: ${side} lists a file twice`);
-    if (ref === null) {
-      ref = { side, set };
-      return;
-    }
-    const missing = [...ref.set].filter((f) => !set.has(f));
-    const extra = [...set].filter((f) => !ref!.set.has(f));
-    if (missing.length > 0 || extra.length > 0)
-      throw new Error(
-        `${where}: ${side} (${set.size} files) differs from ${ref.side} (${ref.set.size}); ` +
-          `missing ${JSON.stringify(missing.slice(0, 3))}, extra ${JSON.stringify(extra.slice(0, 3))}`,
-      );
-  };
 }
 
 async function catalogFiles(url: string, name: string, version: number): Promise<string[]> {
@@ -194,7 +168,7 @@ export async function d2dScenario(
                 await (await openCatalog(url)).close();
                 const s = await deltasqlRun(ctx, runner, ds, url, 'checkpoint-only');
                 const files = await catalogFiles(url, ds.name, ds.latestVersion);
-                check('deltasql', files);
+                check('deltasql', files.map(percentDecoded));
                 numFiles = files.length;
                 return s;
               },
@@ -203,7 +177,7 @@ export async function d2dScenario(
               name: 'delta2ducklake',
               run: async (i) => {
                 const out = await d2dRun(o, ds, await t.d2d(i), path.join(tmp, 'd2d-data'), pgPassword);
-                check('delta2ducklake', out.files);
+                check('delta2ducklake', out.files.map(percentDecoded));
                 return out.seconds;
               },
             },

@@ -31,16 +31,17 @@ import * as path from 'node:path';
 import { openCatalog } from '../catalog/open';
 import { quoteIdent } from '../catalog/sql';
 import type { SqlCatalogStore } from '../catalog/sql-catalog';
+import { percentDecoded } from '../delta/path-canonical';
 import { DeltaTable } from '../delta/table';
 import type { Dataset } from './datasets';
 import { DeltaRsServer } from './deltars-serve';
+import { requireSameFiles } from './file-sets';
 import { DEFAULT_PAIRS, interleave, type InterleavedResult } from './interleave';
 import { median, round, timed } from './measure';
 import { analyzeSchema, catalogTables, withSchema } from './pg-admin';
 import { prepareSharingTables } from './scenario-sharing';
 
 /** Differences listed in the error when the file sets disagree. */
-const MAX_REPORTED_DIFFERENCES = 5;
 /** Calls per timed run on the ~20k-file table (each takes milliseconds; one call is noisy). */
 const SMALL_REPEATS = 3;
 
@@ -93,15 +94,6 @@ export interface SnapshotOptions {
   log: (line: string) => void;
 }
 
-/** A stored add path as delta-rs reports it relative to the root: percent-decoded once. */
-function decodedPath(p: string): string {
-  try {
-    return decodeURIComponent(p);
-  } catch {
-    return p;
-  }
-}
-
 /** delta-rs URIs relative to the table root (local tables give plain absolute paths). */
 function relativeUris(root: string, uris: readonly string[]): string[] {
   const base = path.resolve(root).replace(/\/$/, '') + '/';
@@ -109,24 +101,6 @@ function relativeUris(root: string, uris: readonly string[]): string[] {
     const p = u.startsWith('file://') ? u.slice('file://'.length) : u;
     return p.startsWith(base) ? p.slice(base.length) : p;
   });
-}
-
-/** Throws unless every list holds exactly the same files, each once. */
-function requireSameFiles(where: string, lists: Record<string, readonly string[]>): void {
-  const [[refName, ref], ...rest] = Object.entries(lists);
-  const refSet = new Set(ref);
-  for (const [name, other] of rest) {
-    const otherSet = new Set(other);
-    const missing = ref.filter((f) => !otherSet.has(f));
-    const extra = other.filter((f) => !refSet.has(f));
-    if (other.length !== ref.length || refSet.size !== ref.length || missing.length > 0 || extra.length > 0) {
-      throw new Error(
-        `${where}: ${name} (${other.length} files) disagrees with ${refName} (${ref.length} files); ` +
-          `only in ${refName}: ${JSON.stringify(missing.slice(0, MAX_REPORTED_DIFFERENCES))}, ` +
-          `only in ${name}: ${JSON.stringify(extra.slice(0, MAX_REPORTED_DIFFERENCES))}`,
-      );
-    }
-  }
 }
 
 interface TableCase {
@@ -174,16 +148,16 @@ async function checkVersion(
   const adds = await c.deltaRs.request({ op: 'adds', version, paths: true });
   let replaySeconds: number | null = null;
   const lists: Record<string, readonly string[]> = {
-    'SQL files()': sqlFiles.map(decodedPath),
+    'SQL files()': sqlFiles.map(percentDecoded),
     'delta-rs file_uris()': relativeUris(c.ds.dir, uris.paths ?? []),
-    'SQL snapshot': (sqlSnap.files ?? []).map((f) => decodedPath(f.path)),
+    'SQL snapshot': (sqlSnap.files ?? []).map((f) => percentDecoded(f.path)),
   };
   if (c.replay) {
     const r = await timed(async () =>
       (await DeltaTable.open(c.ds.dir)).snapshot({ version }, { includeFiles: true }),
     );
     replaySeconds = round(r.seconds, 4);
-    lists['log replay'] = (r.value.files ?? []).map((f) => decodedPath(f.path));
+    lists['log replay'] = (r.value.files ?? []).map((f) => percentDecoded(f.path));
   }
   requireSameFiles(where, lists);
   requireSameFiles(where, {

@@ -1,13 +1,14 @@
 /**
  * The sharing server as a separate process (`node bin/deltasql.js serve`), exactly as deployed, so
  * the benchmark's HTTP clients and the server do not share one event loop (a sharing server and its
- * clients never run in one process), and the server's own RSS can be read while it streams.
+ * clients never run in one process), and the server's own RSS can be read while it streams. Also
+ * the floor server beside it (bench/http-floor.ts). Both are one `launch`: a node script that
+ * prints the port it listens on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { procStatusMB } from './measure';
 
-const READY_PATTERN = /serving Delta Sharing at (http:\/\/\S+)/;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 const STDERR_KEEP = 4000;
@@ -20,71 +21,43 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-function vmRssMB(pid: number): number | null {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Starts `deltasql serve` on a free port of 127.0.0.1; `args` are extra serve flags. */
-export async function startServe(opts: {
-  root: string;
-  catalogUrl: string;
-  sharesFile: string;
-  basePath: string;
-  args: string[];
-}): Promise<ServeProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      path.join(opts.root, 'bin', 'deltasql.js'),
-      'serve',
-      '--catalog',
-      opts.catalogUrl,
-      '--shares',
-      opts.sharesFile,
-      '--port',
-      '0',
-      '--base-path',
-      opts.basePath,
-      ...opts.args,
-    ],
-    // The access log (stderr, one line per request) is read only until the server is up.
-    { cwd: opts.root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/**
+ * Starts `node script args…` and resolves once its stdout matches `ready` (group 1: the port, or
+ * a URL holding it). Its stderr (the serve access log, one line a request) is kept only as far as
+ * an error message needs.
+ */
+async function launch(what: string, script: string, args: string[], ready: RegExp): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('could not start deltasql serve');
+  if (pid === undefined) throw new Error(`could not start ${what}`);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < STDERR_KEEP) stderr += d.toString();
   });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`serve not up after ${READY_TIMEOUT_MS} ms: ${stderr}`)),
+      () => reject(new Error(`${what} not up after ${READY_TIMEOUT_MS} ms: ${stderr}`)),
       READY_TIMEOUT_MS,
     );
     let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = READY_PATTERN.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(Number(new URL(m[1]).port));
+        resolve(/^\d+$/.test(m[1]) ? Number(m[1]) : Number(new URL(m[1]).port));
       }
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before listening: ${stderr}`));
+      reject(new Error(`${what} exited with ${code} before listening: ${stderr}`));
     });
   });
   return {
     pid,
     port,
-    rssMB: () => vmRssMB(pid),
+    rssMB: () => procStatusMB(pid, 'VmRSS'),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -95,34 +68,31 @@ export async function startServe(opts: {
   };
 }
 
-/** The bare floor server (bench/http-floor.ts) answering `lines` lines of `bytes` bytes in all. */
-export async function startFloor(
-  root: string,
-  lines: number,
-  bytes: number,
-): Promise<{ port: number; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [path.join(root, 'dist', 'bench', 'http-floor.js'), String(lines), String(bytes)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+/** Starts `deltasql serve` on a free port of 127.0.0.1; `args` are extra serve flags. */
+export function startServe(opts: {
+  root: string;
+  catalogUrl: string;
+  sharesFile: string;
+  basePath: string;
+  args: string[];
+}): Promise<ServeProcess> {
+  return launch(
+    'deltasql serve',
+    path.join(opts.root, 'bin', 'deltasql.js'),
+    ['serve', '--catalog', opts.catalogUrl, '--shares', opts.sharesFile, '--port', '0'].concat(
+      ['--base-path', opts.basePath],
+      opts.args,
+    ),
+    /serving Delta Sharing at (http:\/\/\S+)/,
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('floor server not up')), READY_TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => {
-      const m = /port (\d+)/.exec(d.toString());
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    void exited.then(() => reject(new Error('floor server exited before listening')));
-  });
-  return {
-    port,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+}
+
+/** The bare floor server (bench/http-floor.ts) answering `lines` lines of `bytes` bytes in all. */
+export function startFloor(root: string, lines: number, bytes: number): Promise<ServeProcess> {
+  return launch(
+    'floor server',
+    path.join(root, 'dist', 'bench', 'http-floor.js'),
+    [String(lines), String(bytes)],
+    /port (\d+)/,
+  );
 }

@@ -12,7 +12,8 @@
 /** Paths another writer may spell another way: absolute ones, and ones with escapable characters. */
 const UNUSUAL = /^\/|[%\s#?:]|[^\x20-\x7e]/;
 
-function decode(p: string): string {
+/** A path percent-decoded once (as delta-rs and Spark read an add's path); unchanged when not valid. */
+export function percentDecoded(p: string): string {
   if (!p.includes('%')) return p;
   try {
     return decodeURIComponent(p);
@@ -24,7 +25,7 @@ function decode(p: string): string {
 /** Decoded, without `file:`; Hadoop's s3a:// and s3n:// name the same objects as s3://. */
 function absoluteForm(path: string): string {
   const p = path.startsWith('file:') ? path.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : path;
-  return decode(p).replace(/^s3[an]:\/\//, 's3://');
+  return percentDecoded(p).replace(/^s3[an]:\/\//, 's3://');
 }
 
 /** The table root's canonical prefix ("…/"), or null when unknown; the last one is kept (one root per import). */
