@@ -59,6 +59,8 @@ export async function importRunner(
       const source = absoluteSource(o.source);
       const input: ImportInput = {
         source,
+        // startImport strips the password: the worker process has it as PGPASSWORD (`catalogs`
+        // of bench/worker-process.ts startWorker), never from the workflow input.
         catalog: o.catalog,
         name: o.name || defaultTableName(source),
         mode: o.mode,

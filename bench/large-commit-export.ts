@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { readEnv } from '../common/config';
+import { sendableInput } from '../common/credentials';
 import { exportTableWorkflow } from '../workflows';
 import { sha256File } from './large-commit';
 import { round, timed } from './measure';
@@ -41,6 +42,7 @@ export async function exportLargeCommit(opts: {
     root: opts.root,
     taskQueue: `bench-largecommit-export-${opts.engine}-${process.pid}`,
     temporalAddress: opts.temporalAddress,
+    catalogs: [opts.catalog],
   });
   const connection = await Connection.connect({ address: opts.temporalAddress });
   try {
@@ -50,13 +52,13 @@ export async function exportLargeCommit(opts: {
         taskQueue: worker.taskQueue,
         workflowId: `bench-largecommit-export-${opts.engine}-${randomUUID()}`,
         args: [
-          {
+          sendableInput({
             catalog: opts.catalog,
             table: opts.table,
             dest: opts.dest,
             overwrite: false,
             checkpointInterval: 0,
-          },
+          }),
         ],
       });
       const died = worker.exited.then(async (why) => {

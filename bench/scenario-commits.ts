@@ -198,10 +198,13 @@ async function endPublisher(address: string, catalog: string, table: string): Pr
 
 async function publishLagScenario(e: Env, writers: number, commits: number): Promise<PublishLagResult> {
   const taskQueue = `bench-commits-${process.pid}-${Date.now()}`;
-  // The workflow input carries the catalog URL without its password; the worker reads PGPASSWORD.
-  const password = decodeURIComponent(new URL(e.postgres.url).password);
-  if (password !== '' && process.env.PGPASSWORD === undefined) process.env.PGPASSWORD = password;
-  const worker = await startWorker({ root: e.o.root, taskQueue, temporalAddress: e.o.temporalAddress });
+  // The workflow input carries the catalog URL without its password; the worker gets it as PGPASSWORD.
+  const worker = await startWorker({
+    root: e.o.root,
+    taskQueue,
+    temporalAddress: e.o.temporalAddress,
+    catalogs: [e.postgres.url],
+  });
   try {
     // The publisher's workflow id derives from catalog and table name: a name reused from an earlier
     // run would signal that run's publisher (on its worker's task queue), so the name is unique.

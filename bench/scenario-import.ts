@@ -63,6 +63,7 @@ export async function withWorker<T>(
     root: ctx.root,
     taskQueue: `deltasql-bench-${label}-${process.pid}-${Date.now()}`,
     temporalAddress: ctx.temporalAddress,
+    catalogs: [ctx.dbUrl],
     cpuProfileDir: profile && ctx.profileDir ? path.join(ctx.profileDir, label) : undefined,
   });
   try {
@@ -266,6 +267,7 @@ export async function checkpointOnlyScenario(
       root: ctx.root,
       taskQueue: `deltasql-bench-checkpoint-${i}-${process.pid}-${Date.now()}`,
       temporalAddress: ctx.temporalAddress,
+      catalogs: [ctx.dbUrl],
       cpuProfileDir: ctx.profileDir && i === 0 ? path.join(ctx.profileDir, schema) : undefined,
     });
     i++;

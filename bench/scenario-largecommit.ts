@@ -73,6 +73,7 @@ export async function largeCommitScenario(opts: {
         root: opts.root,
         taskQueue: `bench-largecommit-${engine}-${process.pid}`,
         temporalAddress: opts.temporalAddress,
+        catalogs: [catalog],
       });
       const runner = await importRunner(opts.temporalAddress, worker.taskQueue, worker.exited);
       try {

@@ -72,6 +72,7 @@ async function runOne(
     root: ctx.root,
     taskQueue: `bench-largeval-${tag}`,
     temporalAddress: ctx.temporalAddress,
+    catalogs: [catalog],
     env: o.validation === 'whole' ? { DELTASQL_VALIDATE_RANGE_BYTES: WHOLE_SNAPSHOT_BYTES } : {},
   });
   const runner = await importRunner(ctx.temporalAddress, worker.taskQueue, worker.exited);

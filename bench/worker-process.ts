@@ -2,9 +2,12 @@
  * The import worker as a separate process (`node bin/deltasql.js worker`), exactly as deployed,
  * on a task queue of its own. Running it out of process lets the harness read the worker's own
  * peak RSS (VmHWM) and, optionally, write a V8 CPU profile of it (--cpu-prof) on clean exit.
+ * Like a deployed worker it gets the catalog passwords through its own environment (`catalogs`):
+ * the workflows carry the catalog URLs without them (common/credentials.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { workerPasswordEnv } from '../common/credentials';
 import { peakRssMB } from './measure';
 
 const READY_PATTERN = /deltasql worker polling/;
@@ -31,6 +34,8 @@ export async function startWorker(opts: {
   cpuProfileDir?: string;
   /** Extra environment for the worker (e.g. DELTASQL_VALIDATE_RANGE_BYTES). */
   env?: Record<string, string>;
+  /** Catalog URLs the worker opens: their passwords become its PGPASSWORD / MYSQL_PWD. */
+  catalogs?: readonly string[];
 }): Promise<WorkerProcess> {
   const nodeArgs = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
   const child: ChildProcess = spawn(
@@ -40,6 +45,7 @@ export async function startWorker(opts: {
       cwd: opts.root,
       env: {
         ...process.env,
+        ...workerPasswordEnv(opts.catalogs ?? []),
         ...opts.env,
         TEMPORAL_ADDRESS: opts.temporalAddress,
         // Experiments with the worker's V8 limits (e.g. --max-old-space-size=400) without touching the harness.

@@ -11,6 +11,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { sendableInput } from '../common/credentials';
 import { DeltaSqlError, type DeltaSqlErrorType } from '../common/errors';
 import { workflowUiLink, type DeltaSqlEnv } from '../common/config';
 import { importTableWorkflow, progressQuery } from '../workflows';
@@ -64,11 +65,18 @@ export interface StartedImport {
   firstRunId: string | null;
 }
 
+/**
+ * The catalog URL loses its password here whoever calls (common/credentials.ts `sendableInput`):
+ * this process keeps it for its own in-process worker; other workers need their own (PGPASSWORD,
+ * a password file, DELTASQL_CATALOGS). The id is the stripped URL's, as `deltasql import` computes
+ * it, so a caller with the password attaches to the CLI's import of the same table and back.
+ */
 export async function startImport(
   session: TemporalSession,
   env: DeltaSqlEnv,
-  input: ImportInput,
+  given: ImportInput,
 ): Promise<StartedImport> {
+  const input = sendableInput(given);
   const workflowId = importWorkflowId(input.catalog, input.name);
   const uiLink = workflowUiLink(env, workflowId);
   try {

@@ -13,7 +13,7 @@ import {
   type ScheduleDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { keepPasswordLocally } from '../common/credentials';
+import { keepPasswordLocally, sendableInput } from '../common/credentials';
 import { DeltaSqlError } from '../common/errors';
 import {
   DEFAULT_ACTIONS_PER_ACTIVITY,
@@ -119,13 +119,15 @@ export function resolveFollowId(ref: string, catalog: string | undefined): strin
   return followWorkflowId(absoluteCatalog(catalog), ref);
 }
 
+/** The table's sync schedule; the catalog URL enters it without its password (`sendableInput`). */
 export async function createSyncSchedule(
   client: Client,
   env: DeltaSqlEnv,
-  input: SyncInput,
+  given: SyncInput,
   everyMs: number,
   opts: { paused?: boolean } = {},
 ): Promise<{ scheduleId: string }> {
+  const input = sendableInput(given);
   const scheduleId = syncScheduleId(input.catalog, input.name);
   try {
     await client.schedule.create({
@@ -276,13 +278,17 @@ export interface StartedFollow {
   uiLink: string;
 }
 
-/** Start the table's follow workflow, or attach to the one already running. */
+/**
+ * Start the table's follow workflow, or attach to the one already running; the catalog URL enters
+ * it without its password (`sendableInput`).
+ */
 export async function startFollow(
   client: Client,
   env: DeltaSqlEnv,
-  input: SyncInput,
+  given: SyncInput,
   opts: Pick<FollowInput, 'pollIntervalMs' | 'longPollMs' | 'continueAsNewAfterPolls'>,
 ): Promise<StartedFollow> {
+  const input = sendableInput(given);
   const workflowId = followWorkflowId(input.catalog, input.name);
   const uiLink = workflowUiLink(env, workflowId);
   const followInput: FollowInput = { ...input, ...opts };

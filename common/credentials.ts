@@ -17,7 +17,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { isCatalogName, redactUrl, stripPassword } from '../catalog/url';
+import {
+  isCatalogName,
+  parseCatalogUrl,
+  redactUrl,
+  stripPassword,
+  urlPassword,
+  type CatalogUrl,
+} from '../catalog/url';
 import { DeltaSqlError } from './errors';
 
 const localPasswords = new Map<string, string>();
@@ -30,6 +37,48 @@ export function keepPasswordLocally(url: string): string {
   const stripped = stripPassword(url);
   if (stripped !== url) localPasswords.set(stripped, url);
   return stripped;
+}
+
+/**
+ * `input` as it may enter a workflow: its catalog URL without the password, which this process
+ * keeps (keepPasswordLocally). Every client-side starter of a workflow that takes a catalog URL
+ * (client/import-client.ts, client/sync-client.ts, client/commands/export.ts) passes its input
+ * through here first, so no caller — CLI, API, test or benchmark — can send a password along.
+ */
+export function sendableInput<T extends { catalog: string }>(input: T): T {
+  const catalog = keepPasswordLocally(input.catalog);
+  return catalog === input.catalog ? input : { ...input, catalog };
+}
+
+/** The variable each engine's driver reads for a password its URL lacks (catalog/url.ts). */
+const PASSWORD_VARIABLES: Partial<Record<CatalogUrl['engine'], string>> = {
+  postgres: 'PGPASSWORD',
+  mysql: 'MYSQL_PWD',
+};
+
+/**
+ * The environment of a worker *process* (started by a test, a benchmark or a supervisor) that has
+ * to open these catalog URLs once their passwords are stripped from the workflows: PGPASSWORD for
+ * PostgreSQL, MYSQL_PWD for MySQL/MariaDB. The passwords travel in the child's environment, never
+ * in a payload. One environment holds one password per engine: two different ones are refused
+ * (give that worker a DELTASQL_CATALOGS file instead).
+ */
+export function workerPasswordEnv(urls: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const url of urls) {
+    const password = urlPassword(url);
+    if (password === null) continue;
+    const name = PASSWORD_VARIABLES[parseCatalogUrl(url).engine];
+    if (name === undefined) continue;
+    if (env[name] !== undefined && env[name] !== password) {
+      throw new DeltaSqlError(
+        'InvalidArgument',
+        `catalogs with different passwords cannot share one worker's ${name}: use a DELTASQL_CATALOGS file on the worker`,
+      );
+    }
+    env[name] = password;
+  }
+  return env;
 }
 
 const CatalogsFileSchema = z.record(z.string().min(1), z.string().min(1));

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { DEFAULT_CATALOG_URL, readEnv, workflowUiLink } from '../../common/config';
-import { keepPasswordLocally, passwordNotSendable } from '../../common/credentials';
+import { keepPasswordLocally, passwordNotSendable, sendableInput } from '../../common/credentials';
 import { DeltaSqlError } from '../../common/errors';
 import { redactUrl, urlPassword } from '../../catalog/url';
 import { openCatalog } from '../../catalog/open';
@@ -163,16 +163,21 @@ export interface RunOptions {
   catalogDisplay?: string;
 }
 
-/** Run the export workflow and wait for it (with an in-process worker when embedded). */
+/**
+ * Run the export workflow and wait for it (with an in-process worker when embedded). The catalog
+ * URL enters the workflow without its password whoever calls (`sendableInput`).
+ */
 export async function runExport(
-  input: ExportWorkflowInput,
+  given: ExportWorkflowInput,
   o: RunOptions,
   say: (line: string) => void,
 ): Promise<ExportResult & { workflowId: string; uiLink: string; seconds: number }> {
+  const input = sendableInput(given);
+  const hasPassword = o.catalogHasPassword || urlPassword(given.catalog) !== null;
   const env = readEnv();
   const session = await openTemporal(env, say, o.inProcessWorker ? { inProcessWorker: true } : {});
   try {
-    if (o.catalogHasPassword && !session.runsWorker)
+    if (hasPassword && !session.runsWorker)
       throw passwordNotSendable(
         input.catalog,
         'the export would run on a worker this command does not control (TEMPORAL_ADDRESS is set; --in-process-worker runs one here)',

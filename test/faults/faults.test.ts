@@ -124,7 +124,6 @@ function workerEnv(s3Endpoint: string, temporalAddress: string): NodeJS.ProcessE
   return {
     ...process.env,
     TEMPORAL_ADDRESS: temporalAddress,
-    PGPASSWORD: decodeURIComponent(new URL(PG_URL).password),
     AWS_ENDPOINT_URL_S3: s3Endpoint,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',

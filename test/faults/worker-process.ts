@@ -1,10 +1,14 @@
 /**
  * The import worker as its own process (`node bin/deltasql.js worker`, as deployed), so the suite
  * can SIGKILL it. Its stderr goes to a log file (kept for the post-mortem of a failed run).
+ * Like a deployed worker it has the catalog passwords in its own environment (PGPASSWORD and
+ * MYSQL_PWD of the test services): the workflows it runs carry the catalog URLs without them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { workerPasswordEnv } from '../../common/credentials';
+import { MYSQL_URL, PG_URL } from '../support/env';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CLI = path.join(REPO, 'bin', 'deltasql.js');
@@ -25,6 +29,7 @@ export interface WorkerProcess {
 
 export async function startWorkerProcess(opts: {
   taskQueue: string;
+  /** The worker's environment; its own PGPASSWORD / MYSQL_PWD win over the test services'. */
   env: NodeJS.ProcessEnv;
   logFile: string;
 }): Promise<WorkerProcess> {
@@ -33,7 +38,11 @@ export async function startWorkerProcess(opts: {
   const child: ChildProcess = spawn(
     process.execPath,
     [CLI, 'worker', '--task-queue', opts.taskQueue, '--shutdown-grace', '1s'],
-    { cwd: REPO, env: opts.env, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      cwd: REPO,
+      env: { ...workerPasswordEnv([PG_URL, MYSQL_URL]), ...opts.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn the worker');

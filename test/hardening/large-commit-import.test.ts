@@ -26,6 +26,7 @@ import {
   type LargeCommitTable,
 } from '../../bench/large-commit';
 import { awaitImport, startImport } from '../../client/import-client';
+import { sendableInput } from '../../common/credentials';
 import type { SqlCatalogStore } from '../../catalog/sql-catalog';
 import { exportCheckpoint } from '../../activities/export-steps';
 import { openStore } from '../../storage/uri';
@@ -90,7 +91,8 @@ function exportOnWorker(
     const handle = await suite.h.client.workflow.start(exportTableWorkflow, {
       taskQueue: suite.h.taskQueue,
       workflowId: `large-export-${name}-${randomUUID()}`,
-      args: [{ catalog: url, table: name, dest, overwrite: false, checkpointInterval: 0 }],
+      // Without its password, as the CLI sends it: the worker process has PGPASSWORD (large-support.ts).
+      args: [sendableInput({ catalog: url, table: name, dest, overwrite: false, checkpointInterval: 0 })],
     });
     const r = await handle.result();
     expect(r.outcomes).toMatchObject({ created: 4, identical: 0, overwritten: 0, kept: 0 });

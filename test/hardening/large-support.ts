@@ -2,6 +2,8 @@
  * What the >600 MB tests share: a scratch folder in memory where there is one (the generated
  * tables are written and read once, and /dev/shm spares the disk), and work run against a fresh
  * worker process whose own peak RSS (VmHWM, sampled and read at the end) is the figure bounded.
+ * That worker finds the catalog password in its own environment (test/faults/worker-process.ts):
+ * the workflows carry the URL without it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -14,7 +14,7 @@ import { stripPassword } from '../../catalog/url';
 import { catalogMigrateWorkflow } from '../../workflows/catalog-migrate';
 import { dropPgSchema, loadHistory, pgUrl, tempDir, uniqueSchema } from '../catalog/helpers';
 import { startWorkerProcess, type WorkerProcess } from '../faults/worker-process';
-import { PG_URL, TEMPORAL_ADDRESS } from '../support/env';
+import { TEMPORAL_ADDRESS } from '../support/env';
 import { runCli } from '../support/run-cli';
 
 const VERSIONS = 1500;
@@ -31,11 +31,7 @@ afterAll(async () => {
 async function spawn(taskQueue: string, n: number): Promise<WorkerProcess> {
   const w = await startWorkerProcess({
     taskQueue,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS,
-      PGPASSWORD: decodeURIComponent(new URL(PG_URL).password),
-    },
+    env: { ...process.env, TEMPORAL_ADDRESS },
     logFile: path.join(dir, `worker-${n}.log`),
   });
   workers.push(w);

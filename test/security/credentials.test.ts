@@ -1,12 +1,19 @@
 /**
  * Password stripping is generic over URL schemes, and workers resolve what was stripped: named
- * catalogs from DELTASQL_CATALOGS (JSON or YAML), passwords kept by this process.
+ * catalogs from DELTASQL_CATALOGS (JSON or YAML), passwords kept by this process, or (a worker
+ * process of its own) the engine's password variable in its environment.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isCatalogName, stripPassword, urlPassword } from '../../catalog/url';
-import { keepPasswordLocally, namedCatalogs, resolveCatalogRef } from '../../common/credentials';
+import {
+  keepPasswordLocally,
+  namedCatalogs,
+  resolveCatalogRef,
+  sendableInput,
+  workerPasswordEnv,
+} from '../../common/credentials';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deltasql-cred-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -59,4 +66,36 @@ test('a password kept locally is found again by its stripped URL, and only in th
   expect(stripped).toBe('postgresql://u@h:1/db');
   expect(resolveCatalogRef(stripped, {})).toBe('postgresql://u:local-pw@h:1/db');
   expect(resolveCatalogRef('postgresql://v@h:1/db', {})).toBe('postgresql://v@h:1/db');
+});
+
+test('sendableInput strips the catalog of a workflow input and keeps the password for this process', () => {
+  const given = { catalog: 'postgresql://u:in-pw@h:2/db?schema=s', name: 't' };
+  const sent = sendableInput(given);
+  expect(sent).toEqual({ catalog: 'postgresql://u@h:2/db?schema=s', name: 't' });
+  expect(given.catalog).toBe('postgresql://u:in-pw@h:2/db?schema=s'); // the caller's object is kept
+  expect(resolveCatalogRef(sent.catalog, {})).toBe(given.catalog);
+  const plain = { catalog: 'sqlite:///./x.db' };
+  expect(sendableInput(plain)).toBe(plain);
+});
+
+test('workerPasswordEnv: the variable each engine reads for a stripped password; conflicts refused', () => {
+  expect(
+    workerPasswordEnv([
+      'postgresql://u:p%40g@h/db?schema=a',
+      'postgresql://u:p%40g@h/db?schema=b',
+      'mysql://root:my-pw@h/meta',
+      'sqlite:///./x.db',
+      'postgresql://nopw@h/db',
+      'prod',
+    ]),
+  ).toEqual({ PGPASSWORD: 'p@g', MYSQL_PWD: 'my-pw' });
+  expect(workerPasswordEnv(['deltasql://postgres/db/s?user=u&password=q'])).toEqual({ PGPASSWORD: 'q' });
+  const conflicting = ['postgresql://u:pw-alpha@h/db', 'postgresql://v:pw-beta@h/db'];
+  expect(() => workerPasswordEnv(conflicting)).toThrow(
+    expect.objectContaining({
+      type: 'InvalidArgument',
+      message: expect.stringContaining('DELTASQL_CATALOGS'),
+    }),
+  );
+  expect(() => workerPasswordEnv(conflicting)).not.toThrow(/pw-alpha|pw-beta/); // never in the message
 });

@@ -4,7 +4,6 @@
  * the workflow description, a schedule's description, the CLI's output or the worker's log file.
  * A password no own worker can use is refused; named catalogs (DELTASQL_CATALOGS) send the name.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,8 +13,8 @@ import { importWorkflowId } from '../../client/import-client';
 import { syncScheduleId } from '../../client/sync-client';
 import { fixture, PG_URL, TEMPORAL_ADDRESS } from '../support/env';
 import { runCli } from '../support/run-cli';
+import { temporalDecoded as temporal } from '../support/temporal-cli';
 
-const BIN = process.env.TEMPORAL_BIN ?? 'temporal';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deltasql-sec-'));
 const saved = { ...process.env };
 const suffix = randomBytes(4).toString('hex');
@@ -27,39 +26,6 @@ const withPassword = `postgresql://${role}:${password}@${base.host}${base.pathna
 const noPassword = `postgresql://${role}@${base.host}${base.pathname}?schema=${schema}`;
 const taskQueue = `sec-${suffix}`;
 const source = fixture('delta-rs/simple_table');
-
-/**
- * `temporal … --output json`, with every payload's base64 data decoded and appended, so a secret
- * inside a payload (input, result, memo, heartbeat, failure details) cannot hide in base64.
- */
-function temporal(...args: string[]): string {
-  const out = execFileSync(BIN, [...args, '--address', TEMPORAL_ADDRESS, '--output', 'json'], {
-    encoding: 'utf8',
-  });
-  const decoded: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (typeof x === 'string' && (k === 'data' || k === 'encoding'))
-          decoded.push(Buffer.from(x, 'base64').toString('utf8'));
-        else walk(x);
-      }
-    }
-  };
-  for (const line of out.split('\n').filter((l) => l.trim().startsWith('{') || l.trim().startsWith('[')))
-    try {
-      walk(JSON.parse(line));
-    } catch {
-      /* multi-line JSON: parsed whole below */
-    }
-  try {
-    walk(JSON.parse(out));
-  } catch {
-    /* one JSON document per line: parsed above */
-  }
-  return [out, ...decoded].join('\n');
-}
 
 async function admin(sql: string): Promise<void> {
   const c = new PgClient({ connectionString: PG_URL });
