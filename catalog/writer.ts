@@ -63,10 +63,11 @@ export async function writeRows(
   return mismatches;
 }
 
-/** Spelling checks asked per statement (an IN list of their spellings). */
-const SPELLING_CHECK_CHUNK = 200;
-/** On PostgreSQL the spellings travel as one array parameter, so a statement can ask for more. */
-const PG_SPELLING_CHECK_CHUNK = 5000;
+/**
+ * Spelling checks asked per statement: an IN list of their spellings, or on PostgreSQL (one
+ * array parameter, see `openRowsByPathSql`) many more.
+ */
+const spellingCheckChunk = (tx: SqlDriver): number => (tx.dialect === 'postgres' ? 5000 : 200);
 
 /**
  * The open add rows of one table stored under any of `paths`: `(path, dv_id)` rows.
@@ -110,7 +111,7 @@ async function spelledOtherwise(
   checks: readonly SpellingCheck[],
   into: PathMismatches,
 ): Promise<void> {
-  const chunk = tx.dialect === 'postgres' ? PG_SPELLING_CHECK_CHUNK : SPELLING_CHECK_CHUNK;
+  const chunk = spellingCheckChunk(tx);
   for (let i = 0; i < checks.length; i += chunk) {
     const part = checks.slice(i, i + chunk);
     const paths = [...new Set(part.flatMap((c) => c.spellings.filter((p) => p !== c.path)))];
